@@ -1,0 +1,15 @@
+"""Staff pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from motcua.backoffice import selectors
+from motcua.core.permissions import staff_required
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The staff home page: one panel per role the person holds, within their scope."""
+    return render(request, "backoffice/home.html", selectors.staff_home(user=request.user))

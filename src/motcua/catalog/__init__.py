@@ -1,0 +1,1 @@
+"""Procedure catalogue (Danh mục thủ tục)."""

@@ -1,0 +1,1 @@
+"""Documents and data store (Giấy tờ và kho dữ liệu)."""

@@ -1,0 +1,1 @@
+"""Reports, petitions and ratings (Phản ánh, kiến nghị, đánh giá)."""

@@ -1,0 +1,1 @@
+"""Citizens and organisations (Công dân, tổ chức)."""

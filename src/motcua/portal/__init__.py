@@ -1,0 +1,1 @@
+"""Public portal (Cổng công khai)."""

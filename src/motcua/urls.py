@@ -1,0 +1,34 @@
+"""Top-level URL configuration."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from motcua.core import views as core_views
+
+admin.site.site_header = _("motcua administration")
+admin.site.site_title = _("motcua administration")
+admin.site.index_title = _("Catalogue, organisation and users")
+
+urlpatterns = [
+    path("", include("motcua.portal.urls")),
+    path("staff/", include("motcua.backoffice.urls")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/home/", core_views.home_after_login, name="home-after-login"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "motcua.core.views.bad_request"
+handler403 = "motcua.core.views.permission_denied"
+handler404 = "motcua.core.views.page_not_found"
+handler500 = "motcua.core.views.server_error"
