@@ -31,8 +31,8 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(
             2,
-            f"{self.prog}: lỗi tham số: {message}. Xem «{self.prog} --help». / "
-            f"argument error: {message}. See '{self.prog} --help'.\n",
+            f"{self.prog}: lỗi tham số / argument error: {message} "
+            f"(xem / see: {self.prog} --help)\n",
         )
 
 
@@ -180,6 +180,7 @@ def cmd_load_reference(args: argparse.Namespace) -> int:
         return _fail(f"không có thư mục {directory}.", f"there is no directory {directory}.", 2)
     _setup_django()
     from django.core.management import call_command
+    from django.db import DatabaseError
 
     from motcua.catalog.reference import ReferenceDataError, load_reference
     from motcua.org.services import roles_ensure
@@ -190,6 +191,11 @@ def cmd_load_reference(args: argparse.Namespace) -> int:
     except ReferenceDataError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except DatabaseError as exc:
+        return _fail(
+            f"cơ sở dữ liệu từ chối dữ liệu tham chiếu, không ghi gì ({exc}).",
+            f"the database refused the reference data; nothing was written ({exc}).",
+        )
     roles_ensure()
     print(f"Đã nạp dữ liệu tham chiếu / reference data loaded: {report.summary()}")
     print("(+ tạo mới / created, ~ cập nhật / updated, = không đổi / unchanged)")

@@ -159,7 +159,9 @@ USE_TZ = True
 
 # ---------------------------------------------------------------- static and media
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Only needed for "motcua manage collectstatic" behind a separate web server.
+STATIC_ROOT = env_str("STATIC_ROOT") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -22,6 +22,7 @@ import datetime as dt
 import importlib.resources
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -189,7 +190,11 @@ class _FileChecker:
             if None in row:  # more cells than columns
                 self.error(line, "(row)", "too many cells / thừa ô dữ liệu")
                 continue
-            yield line, {key: (value or "").strip() for key, value in row.items()}
+            # NFC: the published files mix composed and decomposed Vietnamese letters.
+            yield line, {
+                key: unicodedata.normalize("NFC", (value or "").strip())
+                for key, value in row.items()
+            }
 
     def require(self, line: int, row: dict[str, str], name: str) -> str:
         value = row.get(name, "")
@@ -427,8 +432,8 @@ def write_reference(parsed: ParsedReference) -> LoadReport:
         if row.sector not in sectors:
             owner = agencies.get(sector_owner.get(row.sector, ""))
             sectors[row.sector] = _upsert(
-                Sector, {"name": row.sector},
-                {"code": slugify(fold(row.sector))[:100], "owner_agency": owner},
+                Sector, {"code": slugify(fold(row.sector))[:100]},
+                {"name": row.sector, "owner_agency": owner},
                 "sectors", report)
 
     for row in parsed.procedures:

@@ -64,11 +64,11 @@ class _DayTables:
 
 @functools.lru_cache(maxsize=32)
 def _day_tables(cal: WorkingCalendar) -> _DayTables:
-    t = cal._tables  # noqa: SLF001 - same package
-    working = np.frombuffer(t.working, dtype=np.uint8).astype(np.bool_)
-    rank = np.asarray(t.rank, dtype=np.int64)
-    wd = np.asarray(t.wd, dtype=np.int64) - _EPOCH_ORDINAL
-    return _DayTables(t.day0 - _EPOCH_ORDINAL, len(working), working, rank, wd)
+    day0, flags, wd_ordinals, ranks = cal.raw_tables()
+    working = np.frombuffer(flags, dtype=np.uint8).astype(np.bool_)
+    rank = np.asarray(ranks, dtype=np.int64)
+    wd = np.asarray(wd_ordinals, dtype=np.int64) - _EPOCH_ORDINAL
+    return _DayTables(day0 - _EPOCH_ORDINAL, len(working), working, rank, wd)
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,6 +134,17 @@ def _cutoff_seconds(rule_set: RuleSet) -> int:
     return c.hour * 3600 + c.minute * 60 + c.second
 
 
+def _cutoff_per_item(day: I64, closing: int) -> int | I64:
+    """Cut-off (seconds of day, capped at closing) of the rule set in force on each day."""
+    cutoffs = {_cutoff_seconds(rs) for rs in RULE_SETS}
+    if len(cutoffs) == 1:
+        return min(cutoffs.pop(), closing)
+    ordered = sorted(RULE_SETS, key=lambda rs: rs.effective_from)
+    starts = np.asarray([rs.effective_from.toordinal() - _EPOCH_ORDINAL for rs in ordered])
+    values = np.asarray([min(_cutoff_seconds(rs), closing) for rs in ordered], dtype=np.int64)
+    return values[np.searchsorted(starts, day, side="right") - 1]
+
+
 def bulk_due(
     received: npt.ArrayLike,
     limits: npt.ArrayLike,
@@ -147,10 +158,9 @@ def bulk_due(
 
     ``received``: int epoch seconds or ``datetime64`` (UTC); ``limits``: non-negative ints
     (scalar or array); ``units``: one unit for all, or an array of unit names or
-    :data:`UNIT_CODES`; ``cutoff``: bool, or a bool array (per dossier). Pauses are not
-    handled here (use :func:`~motcua.workcal.deadlines.compute_deadline`). Every rule set
-    registered so far has the same cut-off; a future one with another cut-off must be
-    passed through per-dossier cut-off handling before it is used here.
+    :data:`UNIT_CODES`; ``cutoff``: bool, or a bool array (per dossier). The cut-off time
+    is the one of the rule set in force on each reception day. Pauses are not handled here
+    (use :func:`~motcua.workcal.deadlines.compute_deadline`).
     """
     cal = calendar or default_calendar()
     rec = np.atleast_1d(_as_epoch_seconds(received))
@@ -169,7 +179,10 @@ def bulk_due(
     if n_items and (int(off.min()) < 0 or int(off.max()) >= d.n):
         raise CalendarRangeError("a reception instant is outside the working calendar's years")
 
-    cutoff_s = min(_cutoff_seconds(RULE_SETS[-1]), h.closing)
+    first_rule_day = min(rs.effective_from for rs in RULE_SETS).toordinal() - _EPOCH_ORDINAL
+    if n_items and int(day.min()) < first_rule_day:
+        raise LookupError("a reception instant is before the first deadline rule set")
+    cutoff_s = _cutoff_per_item(day, h.closing)
     out = np.empty(n_items, dtype=np.int64)
 
     if isinstance(units, (Unit, str)):
@@ -180,9 +193,21 @@ def bulk_due(
     for code in np.unique(codes).tolist():
         idx = np.flatnonzero(codes == code)
         out[idx] = _group(
-            int(code), rec[idx], lim[idx], cut[idx], off[idx], sec[idx], d, h, cutoff_s
+            int(code),
+            rec[idx],
+            _sub(lim, idx),
+            _sub(cut, idx),
+            off[idx],
+            sec[idx],
+            d,
+            h,
+            cutoff_s if isinstance(cutoff_s, int) else cutoff_s[idx],
         )
     return out
+
+
+def _sub(values: Any, idx: I64) -> Any:
+    return values[idx] if np.ndim(values) else values
 
 
 def _group(
@@ -194,7 +219,7 @@ def _group(
     sec: I64,
     d: _DayTables,
     h: _HourTables,
-    cutoff_s: int,
+    cutoff_s: int | I64,
 ) -> I64:
     if code == UNIT_CODES[Unit.WORKING_HOURS]:
         return _working_hours(rec, np.asarray(lim, dtype=np.int64), off, sec, d, h)
@@ -222,9 +247,7 @@ def _group(
     return _take(h.close_at, _take(d.rank, target - d.day0))
 
 
-def _working_hours(
-    rec: I64, lim: I64, off: I64, sec: I64, d: _DayTables, h: _HourTables
-) -> I64:
+def _working_hours(rec: I64, lim: I64, off: I64, sec: I64, d: _DayTables, h: _HourTables) -> I64:
     working = d.working[off]
     elapsed = np.zeros_like(sec)
     in_session = np.zeros(sec.shape, dtype=np.bool_)

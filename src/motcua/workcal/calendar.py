@@ -59,12 +59,14 @@ class LayerOpinion:
     name: str = ""
     detail: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, short: bool = False) -> str:
+        """One line; ``short`` keeps only the first clause of the detail."""
         text = f"{self.layer.value}: {self.status.value}"
         if self.name:
             text += f" — {self.name}"
-        if self.detail:
-            text += f" ({self.detail})"
+        detail = self.detail.split(";")[0].strip() if short else self.detail
+        if detail:
+            text += f" ({detail})"
         return text
 
 
@@ -83,7 +85,7 @@ class Disagreement:
         outcome = "working day" if self.working else "day off"
         return (
             f"{self.day.isoformat()} ({_WEEKDAY_NAMES[self.day.weekday()]}): "
-            f"{self.first.describe()}; {self.second.describe()} → {outcome} "
+            f"{self.first.describe(short=True)}; {self.second.describe(short=True)} → {outcome} "
             f"(decided by {self.decided_by.value})"
         )
 
@@ -122,10 +124,8 @@ class DayExplanation:
 
     def describe(self) -> str:
         status = "working day / ngày làm việc" if self.working else "day off / ngày nghỉ"
-        lines = [
-            f"{self.day.isoformat()} ({_WEEKDAY_NAMES[self.day.weekday()]}): {status}"
-            f" — decided by {self.decided_by.value}"
-        ]
+        head = f"{self.day.isoformat()} ({_WEEKDAY_NAMES[self.day.weekday()]}): {status}"
+        lines = [f"{head} — decided by {self.decided_by.value}"]
         lines.extend(f"  {o.describe()}" for o in self.opinions)
         lines.extend(f"  disagreement: {d.message}" for d in self.disagreements)
         return "\n".join(lines)
@@ -156,9 +156,7 @@ def _norm(name: str) -> str:
 
 
 def _pick_overrides(overrides: Iterable[Override]) -> dict[date, Override]:
-    ordered = sorted(
-        enumerate(overrides), key=lambda p: (p[1].decision_date or date.min, p[0])
-    )
+    ordered = sorted(enumerate(overrides), key=lambda p: (p[1].decision_date or date.min, p[0]))
     return {o.day: o for _, o in ordered}
 
 
@@ -305,11 +303,13 @@ class WorkingCalendar:
         else:
             decided_final = decided
 
-        if pkg_op is not None and off_op is not None:
-            if self._says_working(pkg_op, weekday_working) != self._says_working(
-                off_op, weekday_working
-            ):
-                disagreements.append(Disagreement(day, pkg_op, off_op, working, decided_final))
+        if (
+            pkg_op is not None
+            and off_op is not None
+            and self._says_working(pkg_op, weekday_working)
+            != self._says_working(off_op, weekday_working)
+        ):
+            disagreements.append(Disagreement(day, pkg_op, off_op, working, decided_final))
         if ovr is not None and ovr.working != pre_override:
             lower = next(o for o in opinions if o.layer is decided)
             disagreements.append(Disagreement(day, lower, opinions[-1], working, Layer.OVERRIDE))
@@ -347,8 +347,7 @@ class WorkingCalendar:
             interesting = (
                 ex.working != ex.weekday_default
                 or ex.disagreements
-                or ex.decided_by is not Layer.WEEKDAY
-                and ex.deciding.status is not Status.SILENT
+                or (ex.decided_by is not Layer.WEEKDAY and ex.deciding.status is not Status.SILENT)
             )
             if interesting:
                 days.append(ex)
@@ -369,6 +368,14 @@ class WorkingCalendar:
         wd = tuple(day0 + i for i in range(n) if working[i])
         rank = tuple(itertools.accumulate(working, initial=0))
         return _Tables(day0=day0, working=bytes(working), wd=wd, rank=rank)
+
+    def raw_tables(self) -> tuple[int, bytes, tuple[int, ...], tuple[int, ...]]:
+        """``(ordinal of the first day, working flag per day, working-day ordinals, ranks)``.
+
+        ``ranks[i]`` is the number of working days before day ``i``; used by the bulk API.
+        """
+        t = self._tables
+        return t.day0, t.working, t.wd, t.rank
 
     def is_working_day(self, day: date) -> bool:
         self._check(day)

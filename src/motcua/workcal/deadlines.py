@@ -190,9 +190,7 @@ def _base_due(
     return _at(due_day, oh.closing_us), eff
 
 
-def _merged_office_time(
-    clock: _Clock, intervals: Sequence[tuple[datetime, datetime]]
-) -> int:
+def _merged_office_time(clock: _Clock, intervals: Sequence[tuple[datetime, datetime]]) -> int:
     total = 0
     cur_s: datetime | None = None
     cur_e: datetime | None = None
@@ -376,9 +374,7 @@ def schedule_steps(
         n = step.limit.value
         if step.limit.unit is Unit.WORKING_DAYS:
             if i == 0:
-                base = effective_reception_day(
-                    cur, cal, office_hours=office_hours, cutoff=cutoff
-                )
+                base = effective_reception_day(cur, cal, office_hours=office_hours, cutoff=cutoff)
             else:
                 base = cal.next_working_day(cur.date())
             due = _at(cal.add_working_days(base, n), office_hours.closing_us)

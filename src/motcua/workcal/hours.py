@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 from .types import VN_TZ
 
@@ -23,9 +24,8 @@ _SATURDAY = 5
 
 def _time_us(value: time) -> int:
     return (
-        (value.hour * 3600 + value.minute * 60 + value.second) * _US_PER_SECOND
-        + value.microsecond
-    )
+        value.hour * 3600 + value.minute * 60 + value.second
+    ) * _US_PER_SECOND + value.microsecond
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class Session:
 
 
 def _check_sessions(sessions: tuple[Session, ...], what: str) -> None:
-    for before, after in zip(sessions, sessions[1:], strict=False):
+    for before, after in pairwise(sessions):
         if after.start < before.end:
             raise ValueError(f"{what} must be in order and must not overlap")
 

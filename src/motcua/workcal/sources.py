@@ -116,9 +116,7 @@ def package_days(first_year: int, last_year: int) -> Mapping[date, PackageDay]:
     """Days off (and make-up Saturdays read from swap labels) per the ``holidays`` package."""
     import holidays  # imported lazily: building the table is the only use
 
-    table = holidays.country_holidays(
-        "VN", years=range(first_year, last_year + 1), language="vi"
-    )
+    table = holidays.country_holidays("VN", years=range(first_year, last_year + 1), language="vi")
     out: dict[date, PackageDay] = {}
     for day, name in sorted(table.items()):
         label = str(name)

@@ -1,0 +1,31 @@
+"""Shared fixtures: Hà Nội's reference data is loaded once into the test database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from motcua.catalog.reference import load_reference
+from motcua.org.models import AdministrativeUnit
+from motcua.org.services import roles_ensure
+
+
+def _ensure_reference() -> None:
+    if not AdministrativeUnit.objects.exists():
+        load_reference()
+    roles_ensure()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        _ensure_reference()
+    yield
+
+
+@pytest.fixture
+def reference(db: None) -> None:
+    """Reference data present (re-loaded if a transactional test flushed it)."""
+    _ensure_reference()
