@@ -202,13 +202,13 @@ def cmd_load_reference(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calendar_context() -> tuple[list[Any], Any]:
-    """Administrator overrides from the database, if it can be read."""
-    from motcua.workcal.integration import overrides_from_db
-
+def _overrides() -> list[Any]:
+    """Administrator overrides from the database, or none (said on stderr) if unreadable."""
     try:
         _setup_django()
-        return overrides_from_db(), None
+        from motcua.workcal.selectors import overrides_from_db
+
+        return list(overrides_from_db())
     except Exception as exc:  # noqa: BLE001 - any database problem: fall back, but say so
         print(
             "motcua: không đọc được ngày điều chỉnh từ cơ sở dữ liệu, dùng lịch chuẩn. / "
@@ -216,22 +216,54 @@ def _calendar_context() -> tuple[list[Any], Any]:
             "using the standard calendar.",
             file=sys.stderr,
         )
-        return [], None
+        return []
 
 
-def cmd_deadline(rest: list[str]) -> int:
+def _take_option(words: list[str], name: str) -> tuple[list[str], str | None]:
+    """Remove ``name VALUE`` or ``name=VALUE`` from ``words``; return the rest and the value."""
+    rest: list[str] = []
+    value: str | None = None
+    iterator = iter(words)
+    for word in iterator:
+        if word == name:
+            value = next(iterator, "")
+        elif word.startswith(name + "="):
+            value = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+    return rest, value
+
+
+def cmd_deadline(words: list[str]) -> int:
     from motcua.workcal.cli import deadline_main
-    from motcua.workcal.integration import office_hours_for_code
 
-    overrides, _ = _calendar_context()
-    return deadline_main(rest, overrides=overrides, office_hours_lookup=office_hours_for_code)
+    rest, point_code = _take_option(words, "--service-point")
+    if "-h" in rest or "--help" in rest:
+        return deadline_main(rest)
+    overrides = _overrides()
+    office_hours = None
+    if point_code is not None:
+        from motcua.workcal.selectors import office_hours_for_code
+
+        try:
+            office_hours = office_hours_for_code(point_code)
+        except Exception:  # noqa: BLE001 - unreadable database: same answer as unknown code
+            office_hours = None
+        if office_hours is None:
+            return _fail(
+                f"không có điểm tiếp nhận mã {point_code!r} (--service-point).",
+                f"there is no service point with code {point_code!r} (--service-point).",
+                2,
+            )
+    return deadline_main(rest, overrides=overrides, office_hours=office_hours)
 
 
-def cmd_calendar(rest: list[str]) -> int:
+def cmd_calendar(words: list[str]) -> int:
     from motcua.workcal.cli import calendar_main
 
-    overrides, _ = _calendar_context()
-    return calendar_main(rest, overrides=overrides)
+    if "-h" in words or "--help" in words:
+        return calendar_main(words)
+    return calendar_main(words, overrides=_overrides())
 
 
 def build_parser() -> Parser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.env import (
@@ -20,6 +21,8 @@ from motcua.core.env import (
     env_str,
     read_or_create_secret,
 )
+
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 

@@ -73,9 +73,8 @@ def test_load_reference_reports_a_bad_file_and_writes_nothing(tmp_path: Path) ->
     assert "hanoi_units.csv:4: kind" in result.stderr
     assert "Traceback" not in result.stderr
 
-    result = _run(["manage", "shell", "-c",
-                   "from motcua.org.models import AdministrativeUnit as U; print(U.objects.count())"],
-                  tmp_path)
+    count_units = "from motcua.org.models import AdministrativeUnit as U; print(U.objects.count())"
+    result = _run(["manage", "shell", "-c", count_units], tmp_path)
     assert result.stdout.strip().splitlines()[-1] == "0"
 
 
@@ -98,7 +97,7 @@ def test_up_serves_the_site_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
                     html = response.read().decode()
                     break
             except OSError:

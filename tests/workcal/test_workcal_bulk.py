@@ -37,15 +37,19 @@ def test_make_up_saturdays_and_cutoffs() -> None:
         ts(2026, 1, 6, 17),
     ]
     # numpy's busday_offset cannot see the make-up Saturday.
-    holidays = [d for d in np.arange("2025-04-01", "2025-05-31", dtype="datetime64[D]")
-                if not CAL.is_working_day(d.astype(object)) and np.is_busday(d)]
+    holidays = [
+        d
+        for d in np.arange("2025-04-01", "2025-05-31", dtype="datetime64[D]")
+        if not CAL.is_working_day(d.astype(object)) and np.is_busday(d)
+    ]
     np_due = np.busday_offset(np.datetime64("2025-04-25"), 1, roll="forward", holidays=holidays)
     assert str(np_due) == "2025-04-28"
 
 
 def test_mixed_units_and_datetime64_input() -> None:
-    rec = np.array(["2025-03-03T03:00", "2025-03-03T09:30", "2025-03-03T03:00"],
-                   dtype="datetime64[s]")  # UTC: 10:00, 16:30, 10:00 in Hanoi
+    rec = np.array(
+        ["2025-03-03T03:00", "2025-03-03T09:30", "2025-03-03T03:00"], dtype="datetime64[s]"
+    )  # UTC: 10:00, 16:30, 10:00 in Hanoi
     units = ["working_hours", "working_hours", "months"]
     got = bulk_due(rec, [4, 1, 1], units, CAL, cutoff=[True, False, True])
     assert got.tolist() == [ts(2025, 3, 3, 15), ts(2025, 3, 4, 8, 30), ts(2025, 4, 3, 17)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -84,7 +84,7 @@ def test_result_fields() -> None:
 
 
 def test_received_in_another_zone_is_converted() -> None:
-    utc = datetime(2025, 3, 3, 8, 30, tzinfo=timezone.utc)  # 15:30 in Hanoi: after cut-off
+    utc = datetime(2025, 3, 3, 8, 30, tzinfo=UTC)  # 15:30 in Hanoi: after cut-off
     r = compute_deadline(utc, TimeLimit.working_days(1), CAL)
     assert r.effective_reception_day == date(2025, 3, 4)
     assert r.due == at(2025, 3, 5, 17)

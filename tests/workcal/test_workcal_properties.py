@@ -26,9 +26,7 @@ DAY_UNITS = [Unit.WORKING_DAYS, Unit.SAME_DAY, Unit.DAYS, Unit.MONTHS]
 ALL_UNITS = [*DAY_UNITS, Unit.WORKING_HOURS]
 SETTINGS = settings(max_examples=200, deadline=None)
 
-instants = st.integers(min_value=LO, max_value=HI).map(
-    lambda s: datetime.fromtimestamp(s, VN_TZ)
-)
+instants = st.integers(min_value=LO, max_value=HI).map(lambda s: datetime.fromtimestamp(s, VN_TZ))
 limits = st.integers(min_value=0, max_value=60)
 
 
@@ -63,9 +61,7 @@ def test_working_hours_end_in_office_time(received: datetime, n: int) -> None:
     unit=st.sampled_from(ALL_UNITS),
     cutoff=st.booleans(),
 )
-def test_monotonic_in_reception(
-    a: datetime, delta: int, n: int, unit: Unit, cutoff: bool
-) -> None:
+def test_monotonic_in_reception(a: datetime, delta: int, n: int, unit: Unit, cutoff: bool) -> None:
     b = a + timedelta(seconds=delta)
     limit = TimeLimit(n, unit)
     assert (
@@ -98,9 +94,7 @@ def test_working_days_n_then_m_is_n_plus_m(
     whole = compute_deadline(received, TimeLimit.working_days(n + m), CAL, cutoff=cutoff)
     assert second.due == whole.due
     eff = first.effective_reception_day
-    assert CAL.add_working_days(CAL.add_working_days(eff, n), m) == CAL.add_working_days(
-        eff, n + m
-    )
+    assert CAL.add_working_days(CAL.add_working_days(eff, n), m) == CAL.add_working_days(eff, n + m)
 
 
 @SETTINGS

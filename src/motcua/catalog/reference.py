@@ -222,7 +222,8 @@ class _FileChecker:
 
     def unique(self, line: int, name: str, value: str, seen: dict[str, int]) -> None:
         if value in seen:
-            self.error(line, name, f"{value!r} repeats line {seen[value]} / trùng dòng {seen[value]}")
+            first = seen[value]
+            self.error(line, name, f"{value!r} repeats line {first} / trùng dòng {first}")
         else:
             seen[value] = line
 
@@ -233,7 +234,9 @@ Opener = Callable[[str], Any]
 def _open_from(directory: Path | None) -> Opener:
     if directory is None:
         package = importlib.resources.files("motcua.data")
-        return lambda name: package.joinpath(name).open(encoding="utf-8", newline="")
+        return lambda name: io.TextIOWrapper(
+            package.joinpath(name).open("rb"), encoding="utf-8", newline=""
+        )
     return lambda name: (directory / name).open(encoding="utf-8", newline="")
 
 
@@ -386,18 +389,19 @@ def write_reference(parsed: ParsedReference) -> LoadReport:
 
     agencies: dict[str, Agency] = {}
     sector_owner: dict[str, str] = {}
-    for row in parsed.agencies:  # parents are listed before their children
-        agencies[row.code] = _upsert(
-            Agency, {"code": row.code},
-            {"name": row.name, "short_name": row.short_name, "kind": row.kind,
-             "level": row.level, "parent": agencies.get(row.parent_code),
-             "administrative_unit": city,
-             "code_source": (Agency.CodeSource.OFFICIAL if row.source.startswith("official")
+    for agency_row in parsed.agencies:  # parents are listed before their children
+        official = agency_row.source.startswith("official")
+        agencies[agency_row.code] = _upsert(
+            Agency, {"code": agency_row.code},
+            {"name": agency_row.name, "short_name": agency_row.short_name,
+             "kind": agency_row.kind, "level": agency_row.level,
+             "parent": agencies.get(agency_row.parent_code), "administrative_unit": city,
+             "code_source": (Agency.CodeSource.OFFICIAL if official
                              else Agency.CodeSource.PROVISIONAL),
-             "source": row.source},
+             "source": agency_row.source},
             "agencies", report)
-        for sector in row.sectors:
-            sector_owner[sector] = row.code
+        for sector_name in agency_row.sectors:
+            sector_owner[sector_name] = agency_row.code
     city_agency = agencies.get(CITY_AGENCY_CODE)
     for unit in parsed.units:
         code = commune_agency_code(unit.code)

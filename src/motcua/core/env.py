@@ -1,6 +1,6 @@
 """Typed helpers that read settings from the environment.
 
-Each helper raises :class:`ImproperlyConfiguredEnv` with the variable's name and the rule it
+Each helper raises :class:`EnvError` with the variable's name and the rule it
 broke, so a typo in a deployment shows one clear sentence instead of a traceback deep in Django.
 """
 
@@ -13,7 +13,7 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 
-class ImproperlyConfiguredEnv(ValueError):
+class EnvError(ValueError):
     """An environment variable holds a value that motcua cannot use."""
 
 
@@ -30,7 +30,7 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ImproperlyConfiguredEnv(
+    raise EnvError(
         f"Biến môi trường {name} phải là true/false (nhận được {raw!r}) / "
         f"environment variable {name} must be true or false (got {raw!r})."
     )
@@ -43,7 +43,7 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ImproperlyConfiguredEnv(
+        raise EnvError(
             f"Biến môi trường {name} phải là số nguyên (nhận được {raw!r}) / "
             f"environment variable {name} must be an integer (got {raw!r})."
         ) from None

@@ -25,7 +25,7 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            held = user.role_codes  # type: ignore[union-attr]
+            held = user.role_codes
             allowed = {r.value for r in roles} if roles else {
                 r.value for r in Role if r.is_staff_role
             }

@@ -33,13 +33,13 @@ class ServicePointAdmin(admin.ModelAdmin[ServicePoint]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "full_name", "agency", "service_point", "is_demo", "is_active")
     list_filter = ("groups", "is_demo", "is_active", "is_staff")
     search_fields = ("username", "full_name", "email")
     list_select_related = ("agency", "service_point")
     raw_id_fields = ("agency", "service_point")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Work"), {"fields": ("full_name", "phone", "agency", "service_point", "is_demo")}),
     )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
-
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -209,8 +207,6 @@ class User(AbstractUser):
         default=False,
         help_text=_("Created by 'motcua up' for demonstration only; never use in production."),
     )
-
-    objects: ClassVar[UserManager[User]] = UserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import enum
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(enum.StrEnum):

@@ -433,7 +433,7 @@ class WorkingCalendar:
         return [date.fromordinal(o) for o in t.wd if lo <= o <= hi]
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _cached_calendar(overrides: tuple[Override, ...], apply_unconfirmed: bool) -> WorkingCalendar:
     return WorkingCalendar(overrides=overrides, apply_unconfirmed=apply_unconfirmed)
 

@@ -1,0 +1,41 @@
+"""Django side of the working calendar: build engine objects from the database."""
+
+from __future__ import annotations
+
+from motcua.org.models import ServicePoint
+from motcua.workcal.hours import OfficeHours, Session
+from motcua.workcal.models import CalendarOverride
+from motcua.workcal.types import Override
+
+
+def overrides_from_db() -> list[Override]:
+    """The administrator's overrides (layer c) as engine objects, oldest day first."""
+    rows = CalendarOverride.objects.select_related("entered_by").order_by("day")
+    return [
+        Override(
+            day=row.day,
+            working=row.is_working_day,
+            reason=row.reason,
+            decision_number=row.decision_number,
+            decision_date=row.decision_date,
+            entered_by=str(row.entered_by) if row.entered_by else "",
+        )
+        for row in rows
+    ]
+
+
+def office_hours_of(point: ServicePoint) -> OfficeHours:
+    """A service point's office hours; Saturday morning reception when it is enabled."""
+    saturday = (Session(point.morning_start, point.morning_end),) if point.saturday_reception else ()
+    return OfficeHours(
+        sessions=(
+            Session(point.morning_start, point.morning_end),
+            Session(point.afternoon_start, point.afternoon_end),
+        ),
+        saturday_reception=saturday,
+    )
+
+
+def office_hours_for_code(code: str) -> OfficeHours | None:
+    point = ServicePoint.objects.filter(code=code).first()
+    return office_hours_of(point) if point is not None else None
