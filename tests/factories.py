@@ -31,8 +31,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def staff(role: Role, *, agency_code: str = "H26.02", point_code: str | None = None,
-          **kwargs: Any) -> User:
+def staff(
+    role: Role, *, agency_code: str = "H26.02", point_code: str | None = None, **kwargs: Any
+) -> User:
     return UserFactory(
         roles=[role],
         agency=Agency.objects.get(code=agency_code),

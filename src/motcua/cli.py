@@ -125,19 +125,30 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"cổng {args.host}:{args.port} đang bận; chọn cổng khác bằng --port.",
             f"port {args.host}:{args.port} is in use; choose another with --port.",
         )
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS,
-               MOTCUA_DATA_DIR=str(settings.DATA_DIR))
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS, MOTCUA_DATA_DIR=str(settings.DATA_DIR))
     web_cmd = [
-        sys.executable, "-m", "gunicorn", "motcua.wsgi:application",
-        "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-        "--access-logfile", "-", "--graceful-timeout", "10",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "motcua.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
     ]
     processes = [subprocess.Popen(web_cmd, env=env)]
     if not args.no_worker:
         worker_cmd = [sys.executable, "-m", "motcua.cli", "manage", "db_worker"]
         processes.append(subprocess.Popen(worker_cmd, env=env))
-    print(f"motcua đang chạy tại / is serving at http://{args.host}:{args.port}/ "
-          "(Ctrl-C để dừng / to stop)", flush=True)
+    print(
+        f"motcua đang chạy tại / is serving at http://{args.host}:{args.port}/ "
+        "(Ctrl-C để dừng / to stop)",
+        flush=True,
+    )
 
     stopping = False
 
@@ -151,9 +162,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     while not stopping:
         for process in processes:
             if process.poll() is not None:
-                print(f"motcua: một tiến trình đã dừng (mã {process.returncode}); dừng tất cả. / "
-                      f"a process exited (status {process.returncode}); stopping all.",
-                      file=sys.stderr)
+                print(
+                    f"motcua: một tiến trình đã dừng (mã {process.returncode}); dừng tất cả. / "
+                    f"a process exited (status {process.returncode}); stopping all.",
+                    file=sys.stderr,
+                )
                 exit_status = 1
                 stopping = True
                 break
@@ -307,13 +320,21 @@ def build_parser() -> Parser:
             "and field, and nothing is written."
         ),
     )
-    load.add_argument("--from", dest="from_dir", type=Path, default=None, metavar="DIR",
-                      help="read the CSV files from DIR instead of the copies shipped in motcua")
+    load.add_argument(
+        "--from",
+        dest="from_dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="read the CSV files from DIR instead of the copies shipped in motcua",
+    )
 
-    sub.add_parser("deadline", help="compute a legal due instant (motcua deadline --help)",
-                   add_help=False)
-    sub.add_parser("calendar", help="list days off and make-up days (motcua calendar --help)",
-                   add_help=False)
+    sub.add_parser(
+        "deadline", help="compute a legal due instant (motcua deadline --help)", add_help=False
+    )
+    sub.add_parser(
+        "calendar", help="list days off and make-up days (motcua calendar --help)", add_help=False
+    )
     return parser
 
 

@@ -204,9 +204,7 @@ SPECTACULAR_SETTINGS = {
 # One brand identity across the applications; override per deployment.
 MOTCUA_BRAND = {
     "name": env_str("MOTCUA_BRAND_NAME", "Một cửa Hà Nội"),
-    "tagline": env_str(
-        "MOTCUA_BRAND_TAGLINE", "Hệ thống thông tin giải quyết thủ tục hành chính"
-    ),
+    "tagline": env_str("MOTCUA_BRAND_TAGLINE", "Hệ thống thông tin giải quyết thủ tục hành chính"),
     "owner": env_str("MOTCUA_BRAND_OWNER", "Ủy ban nhân dân thành phố Hà Nội"),
     "primary_color": env_str("MOTCUA_BRAND_PRIMARY", "#b3261e"),
     "accent_color": env_str("MOTCUA_BRAND_ACCENT", "#f2b705"),

@@ -58,8 +58,12 @@ def test_load_reference_reports_a_bad_file_and_writes_nothing(tmp_path: Path) ->
     import importlib.resources
     import shutil
 
-    for name in ("hanoi_units.csv", "hanoi_agencies.csv", "hanoi_service_points.csv",
-                 "procedures_hanoi.csv"):
+    for name in (
+        "hanoi_units.csv",
+        "hanoi_agencies.csv",
+        "hanoi_service_points.csv",
+        "procedures_hanoi.csv",
+    ):
         with importlib.resources.as_file(
             importlib.resources.files("motcua.data").joinpath(name)
         ) as source:
@@ -90,7 +94,10 @@ def test_up_serves_the_site_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen(  # noqa: S603
         [*MOTCUA, "up", "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         html = ""

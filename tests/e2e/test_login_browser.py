@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_receiver_logs_in_and_sees_the_staff_home(
     live_server: Any, page: Any, shots: Path, reference: None
 ) -> None:
-    user = staff(Role.RECEIVER, agency_code="H26.30", point_code="H26.30.01",
-                 username="tiepnhan_e2e")
+    user = staff(
+        Role.RECEIVER, agency_code="H26.30", point_code="H26.30.01", username="tiepnhan_e2e"
+    )
 
     page.goto(f"{live_server.url}/")
     assert page.locator("html").get_attribute("lang") == "vi"

@@ -33,7 +33,10 @@ def test_an_override_decides_the_unconfirmed_day(capsys: pytest.CaptureFixture[s
     )
     [override] = overrides_from_db()
     assert (override.day, override.working, override.decision_number) == (
-        dt.date(2026, 11, 24), False, "01/QĐ-TEST")
+        dt.date(2026, 11, 24),
+        False,
+        "01/QĐ-TEST",
+    )
     assert _deadline(capsys, *args)["due"] == "2026-11-25T17:00:00+07:00"
 
 
@@ -41,14 +44,34 @@ def test_service_point_hours_are_used(capsys: pytest.CaptureFixture[str]) -> Non
     point = ServicePoint.objects.get(code="H26.30.01")
     point.afternoon_end = dt.time(16, 30)
     point.save(update_fields=["afternoon_end"])
-    result = _deadline(capsys, "--received", "2026-03-02T09:00", "--limit", "0",
-                       "--unit", "working_days", "--service-point", "H26.30.01")
+    result = _deadline(
+        capsys,
+        "--received",
+        "2026-03-02T09:00",
+        "--limit",
+        "0",
+        "--unit",
+        "working_days",
+        "--service-point",
+        "H26.30.01",
+    )
     assert result["due"] == "2026-03-02T16:30:00+07:00"
 
 
 def test_unknown_service_point_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["deadline", "--received", "2026-03-02T09:00", "--limit", "1",
-                   "--unit", "working_days", "--service-point", "NOPE"])
+    status = main(
+        [
+            "deadline",
+            "--received",
+            "2026-03-02T09:00",
+            "--limit",
+            "1",
+            "--unit",
+            "working_days",
+            "--service-point",
+            "NOPE",
+        ]
+    )
     assert status == 2
     assert "NOPE" in capsys.readouterr().err
 

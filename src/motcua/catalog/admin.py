@@ -56,7 +56,12 @@ class FeeInline(admin.TabularInline[Fee, ProcedureVersion]):
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
     list_display = (
-        "procedure", "name", "sector", "levels", "time_limit", "online_level_shown",
+        "procedure",
+        "name",
+        "sector",
+        "levels",
+        "time_limit",
+        "online_level_shown",
         "effective_from",
     )
     list_filter = ("sector", "time_limit_unit", "online_level", "cutoff_applies")
@@ -74,7 +79,8 @@ class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
         if not obj.time_limit_unit:
             return format_html(
                 '{} <span style="color:#8a5a00;font-style:italic">({})</span>',
-                obj.time_limit_value, _("unit not published"),
+                obj.time_limit_value,
+                _("unit not published"),
             )
         return f"{obj.time_limit_value} {obj.get_time_limit_unit_display()}"
 

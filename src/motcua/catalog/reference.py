@@ -54,8 +54,11 @@ PROVINCE_PREFIX = "H26"
 CATALOGUE_EFFECTIVE_FROM = dt.date(2025, 7, 1)
 TWO_LEVEL_START = dt.date(2025, 7, 1)
 
-UNIT_KINDS = {"phường": AdministrativeUnit.Kind.WARD, "xã": AdministrativeUnit.Kind.COMMUNE,
-              "đặc khu": AdministrativeUnit.Kind.SPECIAL_ZONE}
+UNIT_KINDS = {
+    "phường": AdministrativeUnit.Kind.WARD,
+    "xã": AdministrativeUnit.Kind.COMMUNE,
+    "đặc khu": AdministrativeUnit.Kind.SPECIAL_ZONE,
+}
 LEVEL_VALUES = {choice.value for choice in Level}
 UNIT_VALUES = {choice.value for choice in TimeLimitUnit}
 ONLINE_VALUES = {choice.value for choice in OnlineLevel}
@@ -168,8 +171,9 @@ class ParsedReference:
 class _FileChecker:
     """Reads one CSV file, checks its header, and collects errors per line and field."""
 
-    def __init__(self, name: str, handle: IO[str], required: list[str],
-                 errors: list[RowError]) -> None:
+    def __init__(
+        self, name: str, handle: IO[str], required: list[str], errors: list[RowError]
+    ) -> None:
         self.name = name
         self.errors = errors
         self.reader = csv.DictReader(handle)
@@ -191,10 +195,13 @@ class _FileChecker:
                 self.error(line, "(row)", "too many cells / thừa ô dữ liệu")
                 continue
             # NFC: the published files mix composed and decomposed Vietnamese letters.
-            yield line, {
-                key: unicodedata.normalize("NFC", (value or "").strip())
-                for key, value in row.items()
-            }
+            yield (
+                line,
+                {
+                    key: unicodedata.normalize("NFC", (value or "").strip())
+                    for key, value in row.items()
+                },
+            )
 
     def require(self, line: int, row: dict[str, str], name: str) -> str:
         value = row.get(name, "")
@@ -208,14 +215,22 @@ class _FileChecker:
             self.error(line, name, f"{value!r} is not {rule} / không đúng dạng {rule}")
         return value
 
-    def choice(self, line: int, row: dict[str, str], name: str, allowed: set[str],
-               *, blank_ok: bool = False) -> str:
+    def choice(
+        self,
+        line: int,
+        row: dict[str, str],
+        name: str,
+        allowed: set[str],
+        *,
+        blank_ok: bool = False,
+    ) -> str:
         value = row.get(name, "")
         if not value and blank_ok:
             return value
         if value not in allowed:
             self.error(
-                line, name,
+                line,
+                name,
                 f"{value!r} is not one of {sorted(allowed)} / không thuộc {sorted(allowed)}",
             )
         return value
@@ -241,8 +256,9 @@ def _open_from(directory: Path | None) -> Opener:
 
 
 @contextmanager
-def _checked(opener: Opener, name: str, required: list[str],
-             errors: list[RowError]) -> Iterator[_FileChecker]:
+def _checked(
+    opener: Opener, name: str, required: list[str], errors: list[RowError]
+) -> Iterator[_FileChecker]:
     try:
         handle = opener(name)
     except FileNotFoundError:
@@ -259,8 +275,7 @@ def parse_reference(directory: Path | None = None) -> ParsedReference:
     errors: list[RowError] = []
     parsed = ParsedReference(units=[], agencies=[], points=[], procedures=[])
 
-    with _checked(opener, "hanoi_units.csv", ["code", "name_vi", "kind", "source"],
-                  errors) as f:
+    with _checked(opener, "hanoi_units.csv", ["code", "name_vi", "kind", "source"], errors) as f:
         seen: dict[str, int] = {}
         for line, row in f.rows():
             code = f.match(line, row, "code", r"^\d{5}$", "a 5-digit unit code")
@@ -269,9 +284,12 @@ def parse_reference(directory: Path | None = None) -> ParsedReference:
             f.unique(line, "code", code, seen)
             parsed.units.append(UnitRow(code, name, kind, row.get("source", "")))
 
-    with _checked(opener, "hanoi_agencies.csv",
-                  ["code", "name", "kind", "level", "parent_code", "sectors", "source"],
-                  errors) as f:
+    with _checked(
+        opener,
+        "hanoi_agencies.csv",
+        ["code", "name", "kind", "level", "parent_code", "sectors", "source"],
+        errors,
+    ) as f:
         seen = {}
         for line, row in f.rows():
             code = f.match(line, row, "code", AGENCY_CODE_RE, "an agency code (QĐ 20/2020)")
@@ -282,18 +300,34 @@ def parse_reference(directory: Path | None = None) -> ParsedReference:
             level = f.choice(line, row, "level", AGENCY_LEVELS)
             f.unique(line, "code", code, seen)
             sectors = tuple(s.strip() for s in row.get("sectors", "").split(";") if s.strip())
-            parsed.agencies.append(AgencyRow(code, name, row.get("short_name", ""), kind, level,
-                                             row.get("parent_code", ""), sectors,
-                                             row.get("source", "")))
+            parsed.agencies.append(
+                AgencyRow(
+                    code,
+                    name,
+                    row.get("short_name", ""),
+                    kind,
+                    level,
+                    row.get("parent_code", ""),
+                    sectors,
+                    row.get("source", ""),
+                )
+            )
         known = set(seen)
         for agency in parsed.agencies:
             if agency.parent_code and agency.parent_code not in known:
-                f.error(seen.get(agency.code, 0), "parent_code",
-                        f"unknown agency {agency.parent_code!r} / không có cơ quan này")
+                f.error(
+                    seen.get(agency.code, 0),
+                    "parent_code",
+                    f"unknown agency {agency.parent_code!r} / không có cơ quan này",
+                )
 
     agency_codes = {a.code for a in parsed.agencies}
-    with _checked(opener, "hanoi_service_points.csv",
-                  ["code", "name", "kind", "agency_code", "parent_code", "source"], errors) as f:
+    with _checked(
+        opener,
+        "hanoi_service_points.csv",
+        ["code", "name", "kind", "agency_code", "parent_code", "source"],
+        errors,
+    ) as f:
         seen = {}
         for line, row in f.rows():
             code = f.match(line, row, "code", AGENCY_CODE_RE, "a service point code")
@@ -303,16 +337,37 @@ def parse_reference(directory: Path | None = None) -> ParsedReference:
             if agency_code and agency_code not in agency_codes:
                 f.error(line, "agency_code", f"unknown agency {agency_code!r} / không có cơ quan")
             f.unique(line, "code", code, seen)
-            parsed.points.append(PointRow(code, name, kind, agency_code,
-                                          row.get("parent_code", ""), row.get("source", "")))
+            parsed.points.append(
+                PointRow(
+                    code, name, kind, agency_code, row.get("parent_code", ""), row.get("source", "")
+                )
+            )
         for point in parsed.points:
             if point.parent_code and point.parent_code not in seen:
-                f.error(seen.get(point.code, 0), "parent_code",
-                        f"unknown service point {point.parent_code!r} / không có điểm này")
+                f.error(
+                    seen.get(point.code, 0),
+                    "parent_code",
+                    f"unknown service point {point.parent_code!r} / không có điểm này",
+                )
 
-    with _checked(opener, "procedures_hanoi.csv",
-                  ["code", "name_vi", "field", "level", "competent_agency", "time_limit_value",
-                   "time_limit_unit", "fee", "online_level", "source", "note"], errors) as f:
+    with _checked(
+        opener,
+        "procedures_hanoi.csv",
+        [
+            "code",
+            "name_vi",
+            "field",
+            "level",
+            "competent_agency",
+            "time_limit_value",
+            "time_limit_unit",
+            "fee",
+            "online_level",
+            "source",
+            "note",
+        ],
+        errors,
+    ) as f:
         seen = {}
         for line, row in f.rows():
             code = f.match(line, row, "code", PROCEDURE_CODE_RE, "a procedure code d.dddddd")
@@ -324,23 +379,42 @@ def parse_reference(directory: Path | None = None) -> ParsedReference:
                 if not value:
                     continue
                 if value not in LEVEL_VALUES:
-                    f.error(line, "level", f"{token!r} is not one of {sorted(LEVEL_VALUES)} / "
-                            "cấp thực hiện không hợp lệ")
+                    f.error(
+                        line,
+                        "level",
+                        f"{token!r} is not one of {sorted(LEVEL_VALUES)} / "
+                        "cấp thực hiện không hợp lệ",
+                    )
                 levels.append(value)
             raw_limit = row.get("time_limit_value", "")
             limit: int | None = None
             if raw_limit:
                 if not raw_limit.isdigit():
-                    f.error(line, "time_limit_value",
-                            f"{raw_limit!r} is not a whole number ≥ 0 / không phải số nguyên ≥ 0")
+                    f.error(
+                        line,
+                        "time_limit_value",
+                        f"{raw_limit!r} is not a whole number ≥ 0 / không phải số nguyên ≥ 0",
+                    )
                 else:
                     limit = int(raw_limit)
             unit = f.choice(line, row, "time_limit_unit", UNIT_VALUES, blank_ok=True)
             online = f.choice(line, row, "online_level", ONLINE_VALUES, blank_ok=True)
             f.unique(line, "code", code, seen)
-            parsed.procedures.append(ProcedureRow(
-                code, name, sector, tuple(levels), row.get("competent_agency", ""), limit, unit,
-                row.get("fee", ""), online, row.get("source", ""), row.get("note", "")))
+            parsed.procedures.append(
+                ProcedureRow(
+                    code,
+                    name,
+                    sector,
+                    tuple(levels),
+                    row.get("competent_agency", ""),
+                    limit,
+                    unit,
+                    row.get("fee", ""),
+                    online,
+                    row.get("source", ""),
+                    row.get("note", ""),
+                )
+            )
 
     if errors:
         raise ReferenceDataError(errors)
@@ -350,8 +424,9 @@ def parse_reference(directory: Path | None = None) -> ParsedReference:
 # ------------------------------------------------------------------ writing
 
 
-def _upsert(model: Any, lookup: dict[str, Any], values: dict[str, Any], kind: str,
-            report: LoadReport) -> Any:
+def _upsert(
+    model: Any, lookup: dict[str, Any], values: dict[str, Any], kind: str, report: LoadReport
+) -> Any:
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model.objects.create(**lookup, **values)
@@ -375,70 +450,123 @@ def commune_agency_code(unit_code: str) -> str:
 @transaction.atomic
 def write_reference(parsed: ParsedReference) -> LoadReport:
     report = LoadReport()
-    city = _upsert(AdministrativeUnit, {"code": CITY_CODE},
-                   {"name": CITY_NAME, "kind": AdministrativeUnit.Kind.CITY, "parent": None,
-                    "valid_from": None, "source": "QĐ 19/2025/QĐ-TTg (mã 01)"},
-                   "administrative units", report)
+    city = _upsert(
+        AdministrativeUnit,
+        {"code": CITY_CODE},
+        {
+            "name": CITY_NAME,
+            "kind": AdministrativeUnit.Kind.CITY,
+            "parent": None,
+            "valid_from": None,
+            "source": "QĐ 19/2025/QĐ-TTg (mã 01)",
+        },
+        "administrative units",
+        report,
+    )
     units: dict[str, AdministrativeUnit] = {}
     for unit in parsed.units:
         units[unit.code] = _upsert(
-            AdministrativeUnit, {"code": unit.code},
-            {"name": unit.name, "kind": UNIT_KINDS[unit.kind], "parent": city,
-             "valid_from": TWO_LEVEL_START, "source": unit.source},
-            "administrative units", report)
+            AdministrativeUnit,
+            {"code": unit.code},
+            {
+                "name": unit.name,
+                "kind": UNIT_KINDS[unit.kind],
+                "parent": city,
+                "valid_from": TWO_LEVEL_START,
+                "source": unit.source,
+            },
+            "administrative units",
+            report,
+        )
 
     agencies: dict[str, Agency] = {}
     sector_owner: dict[str, str] = {}
     for agency_row in parsed.agencies:  # parents are listed before their children
         official = agency_row.source.startswith("official")
         agencies[agency_row.code] = _upsert(
-            Agency, {"code": agency_row.code},
-            {"name": agency_row.name, "short_name": agency_row.short_name,
-             "kind": agency_row.kind, "level": agency_row.level,
-             "parent": agencies.get(agency_row.parent_code), "administrative_unit": city,
-             "code_source": (Agency.CodeSource.OFFICIAL if official
-                             else Agency.CodeSource.PROVISIONAL),
-             "source": agency_row.source},
-            "agencies", report)
+            Agency,
+            {"code": agency_row.code},
+            {
+                "name": agency_row.name,
+                "short_name": agency_row.short_name,
+                "kind": agency_row.kind,
+                "level": agency_row.level,
+                "parent": agencies.get(agency_row.parent_code),
+                "administrative_unit": city,
+                "code_source": (
+                    Agency.CodeSource.OFFICIAL if official else Agency.CodeSource.PROVISIONAL
+                ),
+                "source": agency_row.source,
+            },
+            "agencies",
+            report,
+        )
         for sector_name in agency_row.sectors:
             sector_owner[sector_name] = agency_row.code
     city_agency = agencies.get(CITY_AGENCY_CODE)
     for unit in parsed.units:
         code = commune_agency_code(unit.code)
         agencies[code] = _upsert(
-            Agency, {"code": code},
-            {"name": f"Ủy ban nhân dân {unit.name}", "short_name": f"UBND {unit.name}",
-             "kind": Agency.Kind.PEOPLES_COMMITTEE, "level": Agency.Level.COMMUNE,
-             "parent": city_agency, "administrative_unit": units[unit.code],
-             "code_source": Agency.CodeSource.PROVISIONAL,
-             "source": "provisional: H26.<commune code of QĐ 19/2025/QĐ-TTg>"},
-            "agencies", report)
+            Agency,
+            {"code": code},
+            {
+                "name": f"Ủy ban nhân dân {unit.name}",
+                "short_name": f"UBND {unit.name}",
+                "kind": Agency.Kind.PEOPLES_COMMITTEE,
+                "level": Agency.Level.COMMUNE,
+                "parent": city_agency,
+                "administrative_unit": units[unit.code],
+                "code_source": Agency.CodeSource.PROVISIONAL,
+                "source": "provisional: H26.<commune code of QĐ 19/2025/QĐ-TTg>",
+            },
+            "agencies",
+            report,
+        )
 
     points: dict[str, ServicePoint] = {}
     for point in parsed.points:
         points[point.code] = _upsert(
-            ServicePoint, {"code": point.code},
-            {"name": point.name, "kind": point.kind, "agency": agencies[point.agency_code],
-             "parent": points.get(point.parent_code), "administrative_unit": city,
-             "source": point.source},
-            "service points", report)
+            ServicePoint,
+            {"code": point.code},
+            {
+                "name": point.name,
+                "kind": point.kind,
+                "agency": agencies[point.agency_code],
+                "parent": points.get(point.parent_code),
+                "administrative_unit": city,
+                "source": point.source,
+            },
+            "service points",
+            report,
+        )
     for unit in parsed.units:
         code = f"{commune_agency_code(unit.code)}.01"
-        _upsert(ServicePoint, {"code": code},
-                {"name": f"Bộ phận Một cửa {unit.name}", "kind": ServicePoint.Kind.COMMUNE_ONE_STOP,
-                 "agency": agencies[commune_agency_code(unit.code)], "parent": None,
-                 "administrative_unit": units[unit.code],
-                 "source": "one one-stop point per commune (published-figures.md, 01/7/2025)"},
-                "service points", report)
+        _upsert(
+            ServicePoint,
+            {"code": code},
+            {
+                "name": f"Bộ phận Một cửa {unit.name}",
+                "kind": ServicePoint.Kind.COMMUNE_ONE_STOP,
+                "agency": agencies[commune_agency_code(unit.code)],
+                "parent": None,
+                "administrative_unit": units[unit.code],
+                "source": "one one-stop point per commune (published-figures.md, 01/7/2025)",
+            },
+            "service points",
+            report,
+        )
 
     sectors: dict[str, Sector] = {}
     for row in parsed.procedures:
         if row.sector not in sectors:
             owner = agencies.get(sector_owner.get(row.sector, ""))
             sectors[row.sector] = _upsert(
-                Sector, {"code": slugify(fold(row.sector))[:100]},
+                Sector,
+                {"code": slugify(fold(row.sector))[:100]},
                 {"name": row.sector, "owner_agency": owner},
-                "sectors", report)
+                "sectors",
+                report,
+            )
 
     for row in parsed.procedures:
         procedure = Procedure.objects.filter(code=row.code).first()
@@ -452,13 +580,23 @@ def write_reference(parsed: ParsedReference) -> LoadReport:
         version = _upsert(
             ProcedureVersion,
             {"procedure": procedure, "effective_from": CATALOGUE_EFFECTIVE_FROM},
-            {"name": row.name, "search_text": fold(row.name)[:500], "sector": sector,
-             "levels": ";".join(row.levels), "owner_agency": owner,
-             "competent_agency": owner if row.levels == ("city",) else None,
-             "competent_agency_text": row.competent_agency_text,
-             "time_limit_value": row.time_limit_value, "time_limit_unit": row.time_limit_unit,
-             "online_level": row.online_level, "source": row.source, "note": row.note},
-            "procedure versions", report)
+            {
+                "name": row.name,
+                "search_text": fold(row.name)[:500],
+                "sector": sector,
+                "levels": ";".join(row.levels),
+                "owner_agency": owner,
+                "competent_agency": owner if row.levels == ("city",) else None,
+                "competent_agency_text": row.competent_agency_text,
+                "time_limit_value": row.time_limit_value,
+                "time_limit_unit": row.time_limit_unit,
+                "online_level": row.online_level,
+                "source": row.source,
+                "note": row.note,
+            },
+            "procedure versions",
+            report,
+        )
         fees = [row.fee] if row.fee else []
         if sorted(version.fees.values_list("description", flat=True)) != sorted(fees):
             version.fees.all().delete()

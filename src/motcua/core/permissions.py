@@ -26,9 +26,9 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             held = user.role_codes
-            allowed = {r.value for r in roles} if roles else {
-                r.value for r in Role if r.is_staff_role
-            }
+            allowed = (
+                {r.value for r in roles} if roles else {r.value for r in Role if r.is_staff_role}
+            )
             if not held & allowed:
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -26,9 +26,7 @@ def roles_ensure() -> dict[Role, Group]:
             app_label, model = model_label.split(".")
             codenames = [f"{action}_{model}" for action in actions]
             wanted.extend(
-                Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
-                )
+                Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
             )
         group.permissions.set(wanted)
         groups[role] = group
@@ -47,12 +45,22 @@ class DemoAccount:
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("quantri", "Quản trị hệ thống (demo)", (Role.ADMIN,), "H26.30", None),
     DemoAccount("giamsat", "Giám sát Trung tâm PVHCC (demo)", (Role.SUPERVISOR,), "H26.30", None),
-    DemoAccount("tiepnhan", "Cán bộ tiếp nhận Chi nhánh số 1 (demo)", (Role.RECEIVER,), "H26.30",
-                "H26.30.01"),
+    DemoAccount(
+        "tiepnhan",
+        "Cán bộ tiếp nhận Chi nhánh số 1 (demo)",
+        (Role.RECEIVER,),
+        "H26.30",
+        "H26.30.01",
+    ),
     DemoAccount("thuly", "Chuyên viên Sở Tư pháp (demo)", (Role.PROCESSOR,), "H26.02", None),
     DemoAccount("lanhdao", "Lãnh đạo Sở Tư pháp (demo)", (Role.APPROVER,), "H26.02", None),
-    DemoAccount("canboxa", "Cán bộ một cửa Phường Ba Đình (demo)",
-                (Role.RECEIVER, Role.PROCESSOR), "H26.00004", "H26.00004.01"),
+    DemoAccount(
+        "canboxa",
+        "Cán bộ một cửa Phường Ba Đình (demo)",
+        (Role.RECEIVER, Role.PROCESSOR),
+        "H26.00004",
+        "H26.00004.01",
+    ),
     DemoAccount("daily", "Đại lý dịch vụ công (demo)", (Role.AGENT,), None, None),
     DemoAccount("congdan", "Nguyễn Văn An (demo)", (Role.CITIZEN,), None, None),
 )

@@ -76,7 +76,9 @@ def _deadline_parser() -> _Parser:
         epilog=(
             "Example / Ví dụ: motcua deadline --received 2025-12-31T10:00 --limit 2 "
             "--unit working_days. Dossiers received at or after 15:00, after closing or on a "
-            "day off count from the next working day; day-based limits end at 17:00."
+            "day off count from the next working day; day-based limits end at closing time "
+            "(17:00). The motcua command also takes --service-point CODE to use that service "
+            "point's office hours, and applies the administrator's calendar overrides."
         ),
     )
     parser.add_argument(

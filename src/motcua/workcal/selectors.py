@@ -26,7 +26,9 @@ def overrides_from_db() -> list[Override]:
 
 def office_hours_of(point: ServicePoint) -> OfficeHours:
     """A service point's office hours; Saturday morning reception when it is enabled."""
-    saturday = (Session(point.morning_start, point.morning_end),) if point.saturday_reception else ()
+    saturday: tuple[Session, ...] = ()
+    if point.saturday_reception:
+        saturday = (Session(point.morning_start, point.morning_end),)
     return OfficeHours(
         sessions=(
             Session(point.morning_start, point.morning_end),
