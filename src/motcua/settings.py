@@ -210,8 +210,6 @@ MOTCUA_BRAND = {
     "accent_color": env_str("MOTCUA_BRAND_ACCENT", "#f2b705"),
     "logo": env_str("MOTCUA_BRAND_LOGO", "motcua/img/logo.svg"),
 }
-# The level-1 agency code (QĐ 20/2020) of the deploying province; H26 is Hà Nội.
-MOTCUA_PROVINCE_CODE = env_str("MOTCUA_PROVINCE_CODE", "H26")
 
 # ---------------------------------------------------------------- e-mail
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

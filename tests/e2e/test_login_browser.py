@@ -38,3 +38,23 @@ def test_receiver_logs_in_and_sees_the_staff_home(
     colour = page.eval_on_selector(".site-header", "e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(179, 38, 30)"
     page.screenshot(path=str(shots / "staff-home-receiver.png"), full_page=True)
+
+
+def test_live_search_without_accents_in_the_browser(
+    live_server: Any, page: Any, shots: Path, reference: None
+) -> None:
+    page.goto(f"{live_server.url}/")
+    from playwright.sync_api import expect
+
+    results = page.locator("#results")
+    expect(results.get_by_role("link", name="Thủ tục đăng ký khai sinh", exact=True)).to_have_count(
+        1
+    )
+    page.get_by_label("Tìm kiếm thủ tục").fill("dang ky ket hon")
+    # htmx replaces only the results, without reloading the page
+    expect(results.get_by_role("link", name="Thủ tục đăng ký khai sinh", exact=True)).to_have_count(
+        0
+    )
+    expect(results.get_by_role("link", name="Thủ tục đăng ký kết hôn")).to_be_visible()
+    assert "q=dang" in page.url  # the address bar follows, so the search can be shared
+    page.screenshot(path=str(shots / "live-search.png"), full_page=False)

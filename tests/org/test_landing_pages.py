@@ -97,3 +97,26 @@ def test_logout_is_a_post_and_ends_the_session(client: Client) -> None:
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert client.get("/staff/").status_code == 302
+
+
+def test_admin_lists_the_communes_and_agencies_in_vietnamese(client: Client) -> None:
+    demo_accounts_ensure()
+    client.login(username="quantri", password=DEMO_PASSWORD)
+    units = client.get("/admin/org/administrativeunit/", {"parent__isnull": "False"})
+    assert units.status_code == 200
+    html = units.content.decode()
+    assert "Phường Ba Đình" in html
+    assert "126 đơn vị hành chính" in html
+    agencies = client.get("/admin/org/agency/").content.decode()
+    assert "Sở Tư pháp thành phố Hà Nội" in agencies
+    assert "136 cơ quan" in agencies
+    versions = client.get("/admin/catalog/procedureversion/").content.decode()
+    assert "62 phiên bản thủ tục" in versions
+    assert "chưa công bố" in versions  # missing values are shown as missing
+
+
+def test_staff_without_admin_role_cannot_open_the_admin(client: Client) -> None:
+    client.force_login(staff(Role.PROCESSOR))
+    response = client.get("/admin/org/agency/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

@@ -64,3 +64,13 @@ def test_stylesheet_is_served_by_the_application(client: Client) -> None:
     assert response.status_code == 200
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     assert b"--brand" in body
+
+
+def test_live_search_returns_only_the_results_for_htmx(client: Client) -> None:
+    response = client.get("/", {"q": "ket hon"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'id="results"' in html
+    assert "Thủ tục đăng ký kết hôn" in html
+    assert "Thủ tục đăng ký khai sinh" not in html

@@ -20,9 +20,11 @@ def home(request: HttpRequest) -> HttpResponse:
     groups = [
         (sector, list(items)) for sector, items in groupby(versions_list, key=lambda v: v.sector)
     ]
+    # htmx live search replaces only the results; a normal request gets the whole page
+    template = "portal/home.html#results" if request.htmx else "portal/home.html"  # type: ignore[attr-defined]
     return render(
         request,
-        "portal/home.html",
+        template,
         {
             "query": query,
             "groups": groups,
