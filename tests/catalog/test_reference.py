@@ -103,20 +103,21 @@ def test_loading_again_changes_nothing(tmp_path: Path) -> None:
 def test_loading_from_an_updated_directory_updates_in_place(tmp_path: Path) -> None:
     directory = _copy_data(tmp_path)
     path = directory / "procedures_hanoi.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-        fields = list(rows[0])
+    rows, fields = _read_rows(path)
     rows[0]["online_level"] = "full"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_rows(path, rows, fields)
     before = _counts()
     report = load_reference(directory)
     assert _counts() == before
     assert report.updated == {"procedure versions": 1}
     code = rows[0]["code"]
     assert ProcedureVersion.objects.get(procedure__code=code).online_level == "full"
+
+
+def _read_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return rows, list(rows[0])
 
 
 def _write_rows(path: Path, rows: list[dict[str, str]], fields: list[str]) -> None:
@@ -131,16 +132,12 @@ def test_a_malformed_row_is_reported_with_its_line_and_nothing_is_written(
 ) -> None:
     directory = _copy_data(tmp_path)
     units_path = directory / "hanoi_units.csv"
-    with units_path.open(encoding="utf-8", newline="") as handle:
-        units = list(csv.DictReader(handle))
-        unit_fields = list(units[0])
+    units, unit_fields = _read_rows(units_path)
     # a new, valid unit first (it must not be written) ...
     units.insert(0, {**units[0], "code": "99999", "name_vi": "Phường Thử Nghiệm"})
     _write_rows(units_path, units, unit_fields)
     procedures_path = directory / "procedures_hanoi.csv"
-    with procedures_path.open(encoding="utf-8", newline="") as handle:
-        procedures = list(csv.DictReader(handle))
-        fields = list(procedures[0])
+    procedures, fields = _read_rows(procedures_path)
     # ... and bad rows later: data row 5 is file line 6 (line 1 is the header)
     procedures[4]["time_limit_value"] = "ba"
     procedures[6]["time_limit_unit"] = "fortnights"
@@ -164,9 +161,7 @@ def test_a_malformed_row_is_reported_with_its_line_and_nothing_is_written(
 def test_duplicate_codes_and_unknown_references_are_caught(tmp_path: Path) -> None:
     directory = _copy_data(tmp_path)
     path = directory / "hanoi_service_points.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        points = list(csv.DictReader(handle))
-        fields = list(points[0])
+    points, fields = _read_rows(path)
     points[2]["code"] = points[1]["code"]
     points[3]["agency_code"] = "H26.99"
     _write_rows(path, points, fields)
