@@ -145,6 +145,16 @@ class ProcedureVersion(models.Model):
     online_level = models.CharField(
         _("online service level"), max_length=20, choices=OnlineLevel.choices, blank=True
     )
+    supplement_window_days = models.PositiveSmallIntegerField(
+        _("supplement window (working days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long after reception a supplement may be requested during processing. "
+            "Empty: 3 working days (Decree 61/2018 Art. 19.4), unless a sectoral law says "
+            "otherwise."
+        ),
+    )
     result_type = models.CharField(
         _("result"), max_length=20, choices=ResultType.choices, blank=True
     )

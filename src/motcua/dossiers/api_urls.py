@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from motcua.dossiers.apis import DossierViewSet, LookupView
+
+router = SimpleRouter()
+router.register("dossiers", DossierViewSet, basename="dossier")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    path("lookup/<str:code>/", LookupView.as_view(), name="dossier-lookup"),
+]

@@ -1,0 +1,195 @@
+"""Reads of dossiers, always through the reader's scope (DESIGN.md §1).
+
+* receivers see the dossiers of their receiving agency or service point;
+* processors and approvers see the dossiers their agency is competent for, or that have (or
+  had) a processing step in their agency (inter-agency steps);
+* supervisors see everything when they belong to the Service Center or the city People's
+  Committee (or to no agency), else their agency and the agencies under it;
+* administrators see everything;
+* citizens see their own dossiers, those they submitted and those of people who gave them
+  a valid mandate for the procedure's sector or procedure (or all procedures);
+* service agents see the dossiers submitted through their accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from motcua.core.errors import DomainError, ErrorKind
+from motcua.dossiers.models import Dossier, DossierStep
+from motcua.dossiers.states import OPEN_AFTER_RECEPTION
+from motcua.org.models import Agency, User
+from motcua.org.roles import Role
+from motcua.people.models import Mandate
+
+_CITY_WIDE_KINDS = (Agency.Kind.SERVICE_CENTER, Agency.Kind.PEOPLES_COMMITTEE)
+
+
+def _agency_subtree(root: Agency) -> list[int]:
+    ids = [root.pk]
+    frontier = [root.pk]
+    while frontier:
+        frontier = list(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def supervisor_sees_all(user: User) -> bool:
+    agency = user.agency
+    return agency is None or (
+        agency.kind in _CITY_WIDE_KINDS and agency.level == Agency.Level.CITY
+    )
+
+
+def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
+    """The dossiers ``user`` may read (empty for anonymous users)."""
+    base = Dossier.objects.all()
+    if not user.is_authenticated:
+        return base.none()
+    roles = user.role_codes
+    if Role.ADMIN.value in roles or user.is_superuser:
+        return base
+    if Role.SUPERVISOR.value in roles:
+        if supervisor_sees_all(user):
+            return base
+    condition = Q(pk__in=[])
+    if user.agency_id is not None:
+        if Role.SUPERVISOR.value in roles and user.agency is not None:
+            subtree = _agency_subtree(user.agency)
+            condition |= Q(receiving_agency_id__in=subtree) | Q(competent_agency_id__in=subtree)
+        if Role.RECEIVER.value in roles:
+            condition |= Q(receiving_agency_id=user.agency_id)
+            if user.service_point_id is not None:
+                condition |= Q(reception_point_id=user.service_point_id)
+        if Role.PROCESSOR.value in roles or Role.APPROVER.value in roles:
+            condition |= Q(competent_agency_id=user.agency_id) | Q(
+                Exists(
+                    DossierStep.objects.filter(
+                        dossier=OuterRef("pk"), agency_id=user.agency_id
+                    ).exclude(started_at__isnull=True, finished_at__isnull=True)
+                )
+            )
+    if Role.CITIZEN.value in roles or Role.AGENT.value in roles:
+        condition |= Q(submitter_id=user.pk)
+    profile = getattr(user, "citizen_profile", None) if Role.CITIZEN.value in roles else None
+    if profile is not None:
+        now = timezone.now()
+        condition |= Q(applicant_id=profile.pk)
+        mandates = Mandate.objects.filter(
+            grantee=profile, revoked_at__isnull=True, valid_from__lte=now
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=now))
+        for mandate in mandates.prefetch_related("procedures", "sectors"):
+            scope = Q(applicant_id=mandate.grantor_id)
+            if mandate.scope == Mandate.Scope.PROCEDURES:
+                scope &= Q(
+                    procedure_version__procedure_id__in=[p.pk for p in mandate.procedures.all()]
+                )
+            elif mandate.scope == Mandate.Scope.SECTORS:
+                scope &= Q(procedure_version__sector_id__in=[s.pk for s in mandate.sectors.all()])
+            condition |= scope
+    return base.filter(condition)
+
+
+def dossier_list(
+    *,
+    user: User,
+    status: int | None = None,
+    state: str | None = None,
+    procedure_code: str | None = None,
+    agency_code: str | None = None,
+    service_point_code: str | None = None,
+    overdue: bool | None = None,
+    received_from: dt.date | None = None,
+    received_to: dt.date | None = None,
+) -> QuerySet[Dossier]:
+    """Visible dossiers with the filters of the list endpoint."""
+    qs = dossiers_visible_to(user).select_related(
+        "procedure_version__procedure",
+        "receiving_agency",
+        "competent_agency",
+        "current_agency",
+        "reception_point",
+    )
+    if status is not None:
+        qs = qs.filter(national_status=status)
+    if state:
+        qs = qs.filter(state=state)
+    if procedure_code:
+        qs = qs.filter(procedure_version__procedure__code=procedure_code)
+    if agency_code:
+        qs = qs.filter(
+            Q(receiving_agency__code=agency_code)
+            | Q(competent_agency__code=agency_code)
+            | Q(current_agency__code=agency_code)
+        )
+    if service_point_code:
+        qs = qs.filter(reception_point__code=service_point_code)
+    if overdue is not None:
+        late_now = Q(state__in=list(OPEN_AFTER_RECEPTION), due_at__lt=timezone.now())
+        late_done = Q(outcome="late")
+        qs = qs.filter(late_now | late_done) if overdue else qs.exclude(late_now | late_done)
+    tz = timezone.get_current_timezone()
+    if received_from is not None:
+        qs = qs.filter(
+            received_at__gte=dt.datetime.combine(received_from, dt.time.min, tzinfo=tz)
+        )
+    if received_to is not None:
+        qs = qs.filter(
+            received_at__lt=dt.datetime.combine(
+                received_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+            )
+        )
+    return qs
+
+
+def dossier_get(*, user: User, identifier: str) -> Dossier:
+    """One visible dossier by code or submission number; a dossier the user may not see is
+    reported as not found (no information leaks about its existence)."""
+    dossier = (
+        dossiers_visible_to(user)
+        .select_related(
+            "procedure_version__procedure",
+            "procedure_version__sector",
+            "applicant",
+            "receiving_agency",
+            "competent_agency",
+            "current_agency",
+            "reception_point",
+            "current_step__agency",
+            "submitter",
+        )
+        .filter(Q(code=identifier) | Q(reference=identifier))
+        .first()
+    )
+    if dossier is None:
+        raise DomainError(
+            "dossier.not_found",
+            _("No dossier with this code is visible to you."),
+            kind=ErrorKind.NOT_FOUND,
+        )
+    return dossier
+
+
+def dossier_lookup_public(*, code: str, id_last4: str) -> Dossier:
+    """Public progress lookup: the code and the last 4 digits of the applicant's identity
+    number (or tax code) must both match. Same error for every mismatch."""
+    dossier = (
+        Dossier.objects.select_related(
+            "procedure_version__procedure", "current_agency", "applicant", "receiving_agency"
+        )
+        .filter(code=code)
+        .first()
+    )
+    if dossier is not None:
+        number = dossier.applicant.personal_id or dossier.applicant.tax_code or ""
+        if len(id_last4) == 4 and number.endswith(id_last4):
+            return dossier
+    raise DomainError(
+        "lookup.not_found",
+        _("No dossier matches this code and these digits."),
+        kind=ErrorKind.NOT_FOUND,
+    )
