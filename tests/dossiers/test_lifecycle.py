@@ -79,7 +79,13 @@ def test_full_lifecycle_to_result_returned(actors: Actors) -> None:
     assert d.state == State.RETURNED and d.national_status == 10 and d.closed_at is not None
     rows = list(Handover.objects.filter(dossier=d).order_by("seq"))
     assert [r.action for r in rows] == [
-        "intake", "receive", "forward", "forward", "approve", "finish", "return-result",
+        "intake",
+        "receive",
+        "forward",
+        "forward",
+        "approve",
+        "finish",
+        "return-result",
     ]
     assert rows[-1].state_after == d.state
     assert rows[3].outcome in (StepOutcome.EARLY, StepOutcome.ON_TIME, StepOutcome.LATE)
@@ -107,7 +113,10 @@ def test_wrong_agency_is_forbidden_and_writes_nothing(actors: Actors) -> None:
 def test_supplement_during_processing_restarts_the_limit_once(actors: Actors) -> None:
     d = _through_processing(actors, vn(2026, 11, 2, 9))
     d = s.dossier_request_supplement(
-        dossier=d, actor=actors.processor, items=["Bản sao sổ đỏ"], reason="Thiếu giấy tờ",
+        dossier=d,
+        actor=actors.processor,
+        items=["Bản sao sổ đỏ"],
+        reason="Thiếu giấy tờ",
         at=vn(2026, 11, 3, 9),
     )
     assert d.state == State.SUPPLEMENT_REQUESTED and d.national_status == 5
@@ -137,8 +146,11 @@ def test_financial_pause_moves_the_due_by_the_office_time_paused(actors: Actors)
     d = _through_processing(actors, vn(2026, 11, 2, 9))
     due = d.due_at
     d = s.dossier_pause(
-        dossier=d, actor=actors.processor, kind=PauseKind.FINANCIAL_OBLIGATION,
-        reason="Nộp lệ phí trước bạ", at=vn(2026, 11, 3, 9),
+        dossier=d,
+        actor=actors.processor,
+        kind=PauseKind.FINANCIAL_OBLIGATION,
+        reason="Nộp lệ phí trước bạ",
+        at=vn(2026, 11, 3, 9),
     )
     assert d.state == State.FINANCIAL_OBLIGATION and d.national_status == 6
     d = s.dossier_resume(dossier=d, actor=actors.processor, at=vn(2026, 11, 4, 9))
@@ -149,15 +161,21 @@ def test_financial_pause_moves_the_due_by_the_office_time_paused(actors: Actors)
 def test_apology_once_and_late_apology_marks_the_dossier_late(actors: Actors) -> None:
     d = _through_processing(actors, vn(2026, 11, 2, 9))  # due Mon 9 Nov 17:00
     d = s.dossier_apologize(
-        dossier=d, actor=actors.approver, reason="Cần xác minh thực địa",
-        new_appointment_at=vn(2026, 11, 12, 17), at=vn(2026, 11, 9, 9),
+        dossier=d,
+        actor=actors.approver,
+        reason="Cần xác minh thực địa",
+        new_appointment_at=vn(2026, 11, 12, 17),
+        at=vn(2026, 11, 9, 9),
     )
     assert d.appointment_at == vn(2026, 11, 12, 17) and d.forced_late
     assert d.apology.is_late  # not issued by Fri 6 Nov 17:00
     with pytest.raises(DomainError) as exc:
         s.dossier_apologize(
-            dossier=d, actor=actors.approver, reason="again",
-            new_appointment_at=vn(2026, 11, 20, 17), at=vn(2026, 11, 9, 10),
+            dossier=d,
+            actor=actors.approver,
+            reason="again",
+            new_appointment_at=vn(2026, 11, 20, 17),
+            at=vn(2026, 11, 9, 10),
         )
     assert exc.value.code == "dossier.apology_once"
 
@@ -165,27 +183,33 @@ def test_apology_once_and_late_apology_marks_the_dossier_late(actors: Actors) ->
 def test_timely_apology(actors: Actors) -> None:
     d = _through_processing(actors, vn(2026, 11, 2, 9))
     d = s.dossier_apologize(
-        dossier=d, actor=actors.approver, reason="Cần xác minh",
-        new_appointment_at=vn(2026, 11, 12, 17), at=vn(2026, 11, 5, 9),
+        dossier=d,
+        actor=actors.approver,
+        reason="Cần xác minh",
+        new_appointment_at=vn(2026, 11, 12, 17),
+        at=vn(2026, 11, 5, 9),
     )
     assert not d.apology.is_late and not d.forced_late
 
 
 def test_refusals_at_intake_and_after_appraisal(actors: Actors) -> None:
     d = take_in(actors, vn(2026, 11, 2, 9))
-    d = s.dossier_refuse(dossier=d, actor=actors.receiver, reasons="Không thuộc thẩm quyền",
-                         at=vn(2026, 11, 2, 9, 5))
+    d = s.dossier_refuse(
+        dossier=d, actor=actors.receiver, reasons="Không thuộc thẩm quyền", at=vn(2026, 11, 2, 9, 5)
+    )
     assert d.state == State.REFUSED_INTAKE and d.national_status == 3
     d2 = _through_processing(actors, vn(2026, 11, 2, 10))
-    d2 = s.dossier_refuse(dossier=d2, actor=actors.approver, reasons="Không đủ điều kiện",
-                          at=vn(2026, 11, 4, 9))
+    d2 = s.dossier_refuse(
+        dossier=d2, actor=actors.approver, reasons="Không đủ điều kiện", at=vn(2026, 11, 4, 9)
+    )
     assert d2.state == State.FINISHED and d2.result_kind == "refused"
 
 
 def test_withdraw_request_then_confirm_or_decline(actors: Actors) -> None:
     d = _through_processing(actors, vn(2026, 11, 2, 9))
-    d = s.dossier_withdraw(dossier=d, actor=actors.citizen, reason="Không còn nhu cầu",
-                           at=vn(2026, 11, 3, 9))
+    d = s.dossier_withdraw(
+        dossier=d, actor=actors.citizen, reason="Không còn nhu cầu", at=vn(2026, 11, 3, 9)
+    )
     assert d.state == State.WITHDRAWAL_REQUESTED and d.national_status == 7
     d = s.dossier_withdraw(dossier=d, actor=actors.receiver, confirm=False, at=vn(2026, 11, 3, 10))
     assert d.state == State.PROCESSING
@@ -198,16 +222,21 @@ def test_stop_by_the_competent_leader(actors: Actors) -> None:
     d = _through_processing(actors, vn(2026, 11, 2, 9))
     with pytest.raises(DomainError):
         s.dossier_stop(dossier=d, actor=actors.processor, reason="x", at=vn(2026, 11, 3, 9))
-    d = s.dossier_stop(dossier=d, actor=actors.approver, reason="Theo đề nghị của cơ quan thuế",
-                       at=vn(2026, 11, 3, 9))
+    d = s.dossier_stop(
+        dossier=d,
+        actor=actors.approver,
+        reason="Theo đề nghị của cơ quan thuế",
+        at=vn(2026, 11, 3, 9),
+    )
     assert d.state == State.STOPPED and not d.stop_notice.citizen_requested
 
 
 def test_return_step_goes_back_with_a_reason(actors: Actors) -> None:
     d = _through_processing(actors, vn(2026, 11, 2, 9))
     d = s.dossier_forward(dossier=d, actor=actors.processor, at=vn(2026, 11, 3, 9))
-    d = s.dossier_return_step(dossier=d, actor=actors.approver, reason="Bổ sung thẩm định",
-                              at=vn(2026, 11, 3, 10))
+    d = s.dossier_return_step(
+        dossier=d, actor=actors.approver, reason="Bổ sung thẩm định", at=vn(2026, 11, 3, 10)
+    )
     assert d.current_step.role == "processor"
     with pytest.raises(DomainError):
         s.dossier_return_step(dossier=d, actor=actors.processor, reason="", at=vn(2026, 11, 3, 11))

@@ -88,7 +88,9 @@ class DossierFilter(django_filters.FilterSet):
     def filter_overdue(self, qs: QuerySet[Dossier], name: str, value: bool) -> QuerySet[Dossier]:
         return qs & selectors.dossier_list(user=self.request.user, overdue=value)
 
-    def filter_received_from(self, qs: QuerySet[Dossier], name: str, value: Any) -> QuerySet[Dossier]:
+    def filter_received_from(
+        self, qs: QuerySet[Dossier], name: str, value: Any
+    ) -> QuerySet[Dossier]:
         return qs & selectors.dossier_list(user=self.request.user, received_from=value)
 
     def filter_received_to(self, qs: QuerySet[Dossier], name: str, value: Any) -> QuerySet[Dossier]:
@@ -132,15 +134,19 @@ def _detail_queryset() -> QuerySet[Dossier]:
 
 def _detail(request: Request, dossier: Dossier, *, status_code: int = 200) -> Response:
     user = _user(request)
-    dossier = _detail_queryset().select_related(
-        "procedure_version__procedure",
-        "applicant",
-        "receiving_agency",
-        "competent_agency",
-        "current_agency",
-        "reception_point",
-        "current_step",
-    ).get(pk=dossier.pk)
+    dossier = (
+        _detail_queryset()
+        .select_related(
+            "procedure_version__procedure",
+            "applicant",
+            "receiving_agency",
+            "competent_agency",
+            "current_agency",
+            "reception_point",
+            "current_step",
+        )
+        .get(pk=dossier.pk)
+    )
     context: dict[str, Any] = {"request": request}
     if user.is_staff_member:
         context["audit"] = list(
@@ -154,7 +160,11 @@ def _detail(request: Request, dossier: Dossier, *, status_code: int = 200) -> Re
 _SUBMIT_EXAMPLES = [
     OpenApiExample(
         "Nộp trực tuyến / online submission",
-        value={"procedure": "1.001193", "competent_agency": "H26.00004", "subject": "Đăng ký khai sinh cho con"},
+        value={
+            "procedure": "1.001193",
+            "competent_agency": "H26.00004",
+            "subject": "Đăng ký khai sinh cho con",
+        },
         request_only=True,
         description=_("A citizen submits for themself. / Công dân tự nộp."),
     ),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import F, Q
+
 from motcua.catalog.models import ProcedureVersion, Process, ProcessStep
 from motcua.dossiers.models import Dossier, Pause
 from motcua.org.models import Agency, ServicePoint
@@ -189,9 +191,12 @@ def plan_steps(dossier: Dossier, version: ProcedureVersion) -> list[PlannedStep]
     agency (or for every agency), else :data:`DEFAULT_PLAN` sized on the time limit."""
     point = dossier.reception_point
     oh = office_hours(point)
+    # the competent agency's own process first, else the one for every agency
     process = (
-        Process.objects.filter(version=version, agency=dossier.competent_agency).first()
-        or Process.objects.filter(version=version, agency__isnull=True).first()
+        Process.objects.filter(version=version)
+        .filter(Q(agency=dossier.competent_agency) | Q(agency__isnull=True))
+        .order_by(F("agency").asc(nulls_last=True), "pk")
+        .first()
     )
     if process is not None:
         steps: list[ProcessStep] = list(process.steps.select_related("agency").order_by("order"))

@@ -183,6 +183,10 @@ class Dossier(models.Model):
     processing_supplements = models.PositiveSmallIntegerField(
         _("supplements requested during processing"), default=0
     )
+    event_count = models.PositiveIntegerField(
+        _("number of hand-over rows"), default=0, editable=False
+    )
+    last_event_at = models.DateTimeField(_("last event"), null=True, blank=True, editable=False)
     state_before_withdrawal = models.CharField(
         _("state before the withdrawal request"), max_length=30, blank=True
     )

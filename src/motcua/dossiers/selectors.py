@@ -40,15 +40,13 @@ def _agency_subtree(root: Agency) -> list[int]:
 
 def supervisor_sees_all(user: User) -> bool:
     agency = user.agency
-    return agency is None or (
-        agency.kind in _CITY_WIDE_KINDS and agency.level == Agency.Level.CITY
-    )
+    return agency is None or (agency.kind in _CITY_WIDE_KINDS and agency.level == Agency.Level.CITY)
 
 
 def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
     """The dossiers ``user`` may read (empty for anonymous users)."""
     base = Dossier.objects.all()
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         return base.none()
     roles = user.role_codes
     if Role.ADMIN.value in roles or user.is_superuser:
@@ -134,9 +132,7 @@ def dossier_list(
         qs = qs.filter(late_now | late_done) if overdue else qs.exclude(late_now | late_done)
     tz = timezone.get_current_timezone()
     if received_from is not None:
-        qs = qs.filter(
-            received_at__gte=dt.datetime.combine(received_from, dt.time.min, tzinfo=tz)
-        )
+        qs = qs.filter(received_at__gte=dt.datetime.combine(received_from, dt.time.min, tzinfo=tz))
     if received_to is not None:
         qs = qs.filter(
             received_at__lt=dt.datetime.combine(

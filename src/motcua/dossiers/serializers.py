@@ -221,7 +221,7 @@ class AuditOut(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     action = serializers.CharField()
     actor = serializers.CharField(allow_null=True)
-    data = serializers.DictField()
+    details = serializers.DictField()
 
 
 class DossierSummary(serializers.ModelSerializer[Dossier]):
@@ -274,7 +274,9 @@ class DossierDetail(DossierSummary):
     submitter_kind = serializers.CharField()
     submitter_name = serializers.CharField()
     available_actions = serializers.SerializerMethodField()
-    current_step = serializers.IntegerField(source="current_step.order", allow_null=True, default=None)
+    current_step = serializers.IntegerField(
+        source="current_step.order", allow_null=True, default=None
+    )
     steps = StepOut(many=True)
     handovers = HandoverOut(many=True)
     pauses = PauseOut(many=True)
@@ -349,7 +351,7 @@ class DossierDetail(DossierSummary):
                 "at": e.at,
                 "action": e.action,
                 "actor": str(e.actor) if e.actor_id else None,
-                "data": e.data,
+                "details": e.data,
             }
             for e in trail
         ]

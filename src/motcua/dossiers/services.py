@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -53,6 +53,7 @@ from motcua.dossiers.models import (
     SupplementStage,
 )
 from motcua.dossiers.states import (
+    OPEN_AFTER_RECEPTION,
     Action,
     State,
     allowed_from,
@@ -63,6 +64,7 @@ from motcua.org.models import Agency, ServicePoint, User
 from motcua.org.roles import Role
 from motcua.people.models import CitizenProfile, Mandate, ServiceAgent
 from motcua.workcal import classify
+from motcua.workcal.types import VN_TZ
 
 #: How far in the future an explicit ``at`` may lie (clock skew between servers).
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -123,8 +125,8 @@ def _when(at: dt.datetime | None, dossier: Dossier | None = None) -> dt.datetime
             ErrorKind.INVALID,
             at=_("must not be in the future"),
         )
-    last = getattr(dossier, "_last_event_at", None)
-    if dossier is not None and last is not None and at < last:
+    last = dossier.last_event_at if dossier is not None else None
+    if last is not None and at < last:
         raise _err(
             "time.before_last_event",
             _("The time of the act cannot be earlier than the dossier's last event."),
@@ -138,7 +140,7 @@ def _lock(dossier: Dossier) -> Dossier:
     locked = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related(
-            "procedure_version",
+            "procedure_version__procedure",
             "receiving_agency",
             "competent_agency",
             "current_agency",
@@ -148,8 +150,6 @@ def _lock(dossier: Dossier) -> Dossier:
         )
         .get(pk=dossier.pk)
     )
-    last = Handover.objects.filter(dossier=locked).order_by("-seq").values_list("at", flat=True)[:1]
-    locked._last_event_at = last[0] if last else locked.submitted_at  # type: ignore[attr-defined]
     return locked
 
 
@@ -249,7 +249,9 @@ def _new_reference(at: dt.datetime) -> str:
     return f"N{day}-{secrets.token_hex(5).upper()}"
 
 
-def _portal_payload(dossier: Dossier, handover: Handover, actor: User | None) -> dict[str, Any]:
+def _portal_payload(
+    dossier: Dossier, *, action: str, at: dt.datetime, note: str, actor: User | None
+) -> dict[str, Any]:
     def iso(value: dt.datetime | None) -> str | None:
         return value.isoformat() if value is not None else None
 
@@ -272,9 +274,9 @@ def _portal_payload(dossier: Dossier, handover: Handover, actor: User | None) ->
         "step": {
             "actor": str(actor) if actor is not None else "",
             "agency": dossier.current_agency.code,
-            "at": iso(handover.at),
-            "action": handover.action,
-            "note": handover.note,
+            "at": iso(at),
+            "action": action,
+            "note": note,
             "started_at": iso(step.started_at if step else None),
             "due_at": iso(step.due_at if step else None),
         },
@@ -299,8 +301,10 @@ def _record(
     before = dossier.state
     dossier.state = new_state
     dossier.national_status = national_status(new_state)
+    dossier.event_count += 1
+    dossier.last_event_at = at
     dossier.save()
-    seq = (Handover.objects.filter(dossier=dossier).count()) + 1
+    seq = dossier.event_count
     handover = Handover.objects.create(
         dossier=dossier,
         seq=seq,
@@ -333,7 +337,9 @@ def _record(
     outbox_enqueue(
         topic=NATIONAL_PORTAL_TOPIC,
         key=dossier.reference,
-        payload=_portal_payload(dossier, handover, actor),
+        payload=_portal_payload(
+            dossier, action=handover.action, at=handover.at, note=handover.note, actor=actor
+        ),
     )
     return handover
 
@@ -669,7 +675,7 @@ def dossier_receive(
     if d.reception_point is None:
         point = (
             ServicePoint.objects.filter(
-                pk=actor.service_point_id, agency=d.receiving_agency
+                pk=actor.service_point_id or 0, agency=d.receiving_agency
             ).first()
             or d.receiving_agency.service_points.filter(is_active=True).order_by("code").first()
         )
@@ -702,15 +708,19 @@ def dossier_receive(
         appointment_at=due_at,
     )
     d.first_appointment_at = due_at
-    for planned in clock.plan_steps(d, d.procedure_version):
-        DossierStep.objects.create(
-            dossier=d,
-            order=planned.order,
-            name=planned.name,
-            role=planned.role,
-            agency=planned.agency,
-            budget_seconds=planned.budget_seconds,
-        )
+    DossierStep.objects.bulk_create(
+        [
+            DossierStep(
+                dossier=d,
+                order=planned.order,
+                name=planned.name,
+                role=planned.role,
+                agency=planned.agency,
+                budget_seconds=planned.budget_seconds,
+            )
+            for planned in clock.plan_steps(d, d.procedure_version)
+        ]
+    )
     d.current_agency = d.receiving_agency
     _record(
         d,
@@ -1162,11 +1172,11 @@ def dossier_pause(
         PauseKind.CITIZEN_VERIFICATION,
         PauseKind.OTHER,
     ):
-        raise _err(
+        raise DomainError(
             "dossier.pause_kind",
             _("Unknown kind of pause (a supplement is requested with request-supplement)."),
-            ErrorKind.INVALID,
-            kind=_("financial_obligation, citizen_verification or other"),
+            kind=ErrorKind.INVALID,
+            fields={"kind": _("financial_obligation, citizen_verification or other")},
         )
     if not reason.strip():
         raise _err(
@@ -1541,7 +1551,7 @@ def dossier_return_result(
 
 
 #: Transition functions by API action name (creation actions excluded).
-TRANSITION_FUNCTIONS = {
+TRANSITION_FUNCTIONS: dict[Action, Callable[..., Dossier]] = {
     Action.RECEIVE: dossier_receive,
     Action.REQUEST_SUPPLEMENT: dossier_request_supplement,
     Action.SUPPLEMENT: dossier_supplement,
@@ -1557,3 +1567,73 @@ TRANSITION_FUNCTIONS = {
     Action.FINISH: dossier_finish,
     Action.RETURN_RESULT: dossier_return_result,
 }
+
+
+# ----------------------------------------------------------------------------- calendar
+def dossiers_replan_calendar(*, days: list[dt.date], cause: str, actor: User | None = None) -> int:
+    """Re-plan open dossiers after the working calendar changed on ``days``.
+
+    Only dossiers whose counting window (from the start of counting to the due day) covers
+    one of the days can move. The legal due instant is recomputed with the new calendar and
+    the closed pauses, but never made earlier than before: the appointment given to the
+    citizen stands. Each dossier is re-planned in its own transaction, with an appointment
+    change (cause "calendar"), an audit event and a national-portal update. Returns how many
+    dossiers moved.
+    """
+    if not days:
+        return 0
+    first, last = min(days), max(days)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=VN_TZ)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=VN_TZ)
+    candidates = Dossier.objects.filter(
+        state__in=list(OPEN_AFTER_RECEPTION),
+        due_at__isnull=False,
+        counted_from__lt=end,
+        due_at__gte=start,
+    ).values_list("pk", flat=True)
+    moved = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            if _replan_one(pk, cause=cause, actor=actor):
+                moved += 1
+    return moved
+
+
+def _replan_one(pk: int, *, cause: str, actor: User | None) -> bool:
+    d = _lock(Dossier(pk=pk))
+    if d.state not in OPEN_AFTER_RECEPTION or d.due_at is None:
+        return False
+    new = clock.legal_due(d, list(Pause.objects.filter(dossier=d)))
+    if new is None or new.due <= d.due_at:
+        return False
+    at = timezone.now()
+    appointment = max(d.appointment_at or new.due, new.due)
+    _change_appointment(
+        d,
+        cause=AppointmentChange.Cause.CALENDAR,
+        at=at,
+        by=actor,
+        due_at=new.due,
+        appointment_at=appointment,
+        note=cause,
+    )
+    if d.current_step is not None and d.current_step.due_at is not None:
+        # the step's budget is office time: a new day off inside it pushes it too
+        step = d.current_step
+        if step.started_at is not None:
+            step.due_at = clock.step_due(step.started_at, step.budget_seconds, d.reception_point)
+            step.save(update_fields=["due_at"])
+    d.save()
+    audit_record(
+        action="dossier.replanned",
+        actor=actor,
+        obj=d,
+        data={"code": d.code, "due_at": new.due.isoformat(), "cause": cause},
+    )
+    outbox_enqueue(
+        topic=NATIONAL_PORTAL_TOPIC,
+        key=d.reference,
+        payload=_portal_payload(d, action="calendar", at=at, note=cause, actor=actor),
+    )
+    _notify_citizen(d, "appointment_moved", appointment_at=appointment.isoformat())
+    return True

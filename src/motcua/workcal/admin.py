@@ -3,8 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from motcua.org.models import User
+from motcua.workcal.services import calendar_override_delete, calendar_override_save
 from motcua.workcal.models import CalendarOverride
 
 
@@ -26,5 +30,18 @@ class CalendarOverrideAdmin(admin.ModelAdmin[CalendarOverride]):
     def save_model(
         self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool
     ) -> None:
-        obj.entered_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        calendar_override_save(actor=_user(request), override=obj)
+
+    def delete_model(self, request: HttpRequest, obj: CalendarOverride) -> None:
+        calendar_override_delete(actor=_user(request), override=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarOverride]) -> None:
+        for obj in queryset:
+            calendar_override_delete(actor=_user(request), override=obj)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
