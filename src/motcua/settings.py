@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "template_partials",
@@ -185,21 +186,64 @@ TASKS = {
     }
 }
 
+# ---------------------------------------------------------------- national portal (DVCQG)
+# See docs/integrations.md. No URL = the adapter is disabled; messages wait in the outbox.
+MOTCUA_NATIONAL_PORTAL_URL = env_str("MOTCUA_NATIONAL_PORTAL_URL") or None
+MOTCUA_NATIONAL_PORTAL_TOKEN_URL = env_str("MOTCUA_NATIONAL_PORTAL_TOKEN_URL") or None
+MOTCUA_NATIONAL_PORTAL_CLIENT_ID = env_str("MOTCUA_NATIONAL_PORTAL_CLIENT_ID") or None
+MOTCUA_NATIONAL_PORTAL_CLIENT_SECRET = env_str("MOTCUA_NATIONAL_PORTAL_CLIENT_SECRET") or None
+MOTCUA_NATIONAL_PORTAL_TIMEOUT = env_int("MOTCUA_NATIONAL_PORTAL_TIMEOUT", 15)
+MOTCUA_OUTBOX_MAX_ATTEMPTS = env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 12)
+
 # ---------------------------------------------------------------- REST API
+# See docs/api.md. Token authentication comes first so that a request without credentials gets
+# 401 with "WWW-Authenticate: Token" (DRF answers 403 when the first class has no header).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "motcua.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "motcua.api.pagination.CursorPage",
+    "EXCEPTION_HANDLER": "motcua.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        # Password guessing on POST /api/v1/auth/token/, per client address and process.
+        "auth-token": env_str("API_AUTH_TOKEN_RATE", "30/minute"),
+        # Public dossier progress lookup (code + last digits of the identity number).
+        "lookup": env_str("API_LOOKUP_RATE", "60/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "motcua API",
-    "DESCRIPTION": "API của hệ thống một cửa điện tử motcua / motcua one-stop-shop API",
+    "DESCRIPTION": (
+        "API của hệ thống một cửa điện tử motcua / motcua one-stop-shop API.\n\n"
+        "Lỗi 4xx/5xx luôn có dạng `{code, message, fields}`, ngôn ngữ theo `Accept-Language` "
+        "(vi mặc định, en). / Every 4xx/5xx answer has the body `{code, message, fields}`, "
+        "in the language of `Accept-Language` (vi by default, en). See docs/api.md."
+    ),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "MIT"},
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OnlineLevelEnum": "motcua.catalog.models.OnlineLevel",
+        "TimeLimitUnitEnum": "motcua.catalog.models.TimeLimitUnit",
+        "ProcedureLevelEnum": "motcua.catalog.models.Level",
+    },
+    # Swagger UI and its favicon come from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": True,
+        # No badge that would send the schema to validator.swagger.io.
+        "validatorUrl": None,
+    },
 }
 
 # ---------------------------------------------------------------- brand

@@ -257,7 +257,8 @@ def _portal_payload(
 
     step = dossier.current_step
     return {
-        "event": "status",
+        # the reception creates the record on the portal; later acts update its status
+        "event": "create" if action == Action.RECEIVE.value else "status",
         "code": dossier.code,
         "reference": dossier.reference,
         "procedure_code": dossier.procedure_version.procedure.code,
