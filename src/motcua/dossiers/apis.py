@@ -227,7 +227,9 @@ class DossierViewSet(viewsets.GenericViewSet[Dossier]):
         return _detail(request, dossier)
 
     @extend_schema(
-        summary="Nộp hồ sơ trực tuyến hoặc tiếp nhận tại quầy / submit online or take in at the counter",
+        summary=(
+            "Nộp hồ sơ trực tuyến hoặc tiếp nhận tại quầy / submit online or take in at the counter"
+        ),
         request=SubmitInput,
         parameters=[_ID_HEADER],
         examples=_SUBMIT_EXAMPLES,
@@ -239,10 +241,10 @@ class DossierViewSet(viewsets.GenericViewSet[Dossier]):
         form = SubmitInput(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        applicant = None
-        if data.get("applicant_id"):
-            applicant = profile_by_identifier(data["applicant_id"])
         if user.has_role(Role.RECEIVER) and user.service_point_id is not None:
+            applicant = (
+                profile_by_identifier(data["applicant_id"]) if data.get("applicant_id") else None
+            )
             with transaction.atomic():
                 if applicant is None:
                     if not data.get("applicant_id"):
@@ -269,17 +271,12 @@ class DossierViewSet(viewsets.GenericViewSet[Dossier]):
                     return_method=data.get("return_method", ReturnMethod.COUNTER),
                 )
         else:
-            if data.get("applicant_id") and applicant is None:
-                raise DomainError(
-                    "dossier.applicant_unknown",
-                    _("No applicant is registered with this number."),
-                    kind=ErrorKind.INVALID,
-                    fields={"applicant_id": _("unknown")},
-                )
+            # the service resolves the number after checking the actor's right to use it, so
+            # the answer never tells whether a number is registered
             dossier = services.dossier_submit(
                 actor=user,
                 procedure_code=data["procedure"],
-                applicant=applicant,
+                applicant_identifier=data.get("applicant_id") or None,
                 competent_agency=_agency(data.get("competent_agency"), "competent_agency"),
                 receiving_agency=_agency(data.get("receiving_agency"), "receiving_agency"),
                 subject=data.get("subject", ""),

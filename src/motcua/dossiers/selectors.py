@@ -39,8 +39,12 @@ def _agency_subtree(root: Agency) -> list[int]:
 
 
 def supervisor_sees_all(user: User) -> bool:
+    """Supervisors of the Service Center or the city People's Committee see the whole city;
+    a supervisor without an agency sees nothing (fail closed)."""
     agency = user.agency
-    return agency is None or (agency.kind in _CITY_WIDE_KINDS and agency.level == Agency.Level.CITY)
+    return agency is not None and (
+        agency.kind in _CITY_WIDE_KINDS and agency.level == Agency.Level.CITY
+    )
 
 
 def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
@@ -51,9 +55,8 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
     roles = user.role_codes
     if Role.ADMIN.value in roles or user.is_superuser:
         return base
-    if Role.SUPERVISOR.value in roles:
-        if supervisor_sees_all(user):
-            return base
+    if Role.SUPERVISOR.value in roles and supervisor_sees_all(user):
+        return base
     condition = Q(pk__in=[])
     if user.agency_id is not None:
         if Role.SUPERVISOR.value in roles and user.agency is not None:

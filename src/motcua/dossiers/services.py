@@ -63,6 +63,7 @@ from motcua.integrations.services import outbox_enqueue
 from motcua.org.models import Agency, ServicePoint, User
 from motcua.org.roles import Role
 from motcua.people.models import CitizenProfile, Mandate, ServiceAgent
+from motcua.people.services import profile_by_identifier
 from motcua.workcal import classify
 from motcua.workcal.types import VN_TZ
 
@@ -137,7 +138,7 @@ def _when(at: dt.datetime | None, dossier: Dossier | None = None) -> dt.datetime
 
 
 def _lock(dossier: Dossier) -> Dossier:
-    locked = (
+    return (
         Dossier.objects.select_for_update(of=("self",))
         .select_related(
             "procedure_version__procedure",
@@ -150,7 +151,6 @@ def _lock(dossier: Dossier) -> Dossier:
         )
         .get(pk=dossier.pk)
     )
-    return locked
 
 
 def _check_state(dossier: Dossier, action: Action) -> None:
@@ -464,6 +464,7 @@ def dossier_submit(
     actor: User,
     procedure_code: str,
     applicant: CitizenProfile | None = None,
+    applicant_identifier: str | None = None,
     competent_agency: Agency | None = None,
     receiving_agency: Agency | None = None,
     subject: str = "",
@@ -483,16 +484,17 @@ def dossier_submit(
         )
     mandate: Mandate | None = None
     agent: ServiceAgent | None = None
+    no_mandate = _forbidden(_("You hold no valid mandate from this applicant for this procedure."))
     if actor.has_role(Role.AGENT):
         agent = ServiceAgent.objects.filter(accounts=actor, is_active=True).first()
         if agent is None:
             raise _forbidden(_("Your account is not linked to an active service agent."))
-        if applicant is None:
+        if applicant is None and not applicant_identifier:
             raise _err(
                 "dossier.applicant_required",
                 _("An agent submits in the applicant's name: say who the applicant is."),
                 ErrorKind.INVALID,
-                applicant=_("required"),
+                applicant_id=_("required"),
             )
         if not applicant_consent:
             raise _err(
@@ -501,19 +503,33 @@ def dossier_submit(
                 ErrorKind.INVALID,
                 applicant_consent=_("the applicant's consent is required"),
             )
+        if applicant is None and applicant_identifier:
+            applicant = profile_by_identifier(applicant_identifier)
+        if applicant is None:
+            raise _err(
+                "dossier.applicant_unknown",
+                _("The applicant must have an account on the portal before an agent submits."),
+                ErrorKind.INVALID,
+                applicant_id=_("no portal account with this number"),
+            )
         kind = SubmitterKind.AGENT
     elif actor.has_role(Role.CITIZEN):
         own = _profile_of(actor)
         if own is None:
             raise _forbidden(_("Your account has no citizen profile."))
+        if applicant is None and applicant_identifier:
+            if applicant_identifier in (own.personal_id, own.tax_code):
+                applicant = own
+            else:
+                applicant = profile_by_identifier(applicant_identifier)
+                if applicant is None:
+                    raise no_mandate
         if applicant is None or applicant.pk == own.pk:
             applicant, kind = own, SubmitterKind.SELF
         else:
             mandate = _mandate_covering(grantor=applicant, grantee=own, version=version, at=at)
             if mandate is None:
-                raise _forbidden(
-                    _("You hold no valid mandate from this applicant for this procedure.")
-                )
+                raise no_mandate
             kind = SubmitterKind.MANDATE
     else:
         raise _forbidden(_("Only citizens and service agents submit dossiers online."))
@@ -563,7 +579,12 @@ def dossier_submit(
         new_state=State.SUBMITTED,
         to_agency=receiving,
         to_role=Role.RECEIVER.value,
-        audit={"submitter_kind": kind, "applicant": applicant.pk},
+        audit={
+            "submitter_kind": kind,
+            "applicant": applicant.pk,
+            "applicant_consent": bool(applicant_consent) if agent is not None else None,
+            "mandate": mandate.pk if mandate is not None else None,
+        },
     )
     return dossier
 
