@@ -233,6 +233,9 @@ SPECTACULAR_SETTINGS = {
         "OnlineLevelEnum": "motcua.catalog.models.OnlineLevel",
         "TimeLimitUnitEnum": "motcua.catalog.models.TimeLimitUnit",
         "ProcedureLevelEnum": "motcua.catalog.models.Level",
+        "ChannelEnum": "motcua.dossiers.models.Channel",
+        "ReturnMethodEnum": "motcua.dossiers.models.ReturnMethod",
+        "DossierStateEnum": "motcua.dossiers.states.State",
     },
     # Swagger UI and its favicon come from the drf-spectacular-sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

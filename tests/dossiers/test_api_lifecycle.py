@@ -10,7 +10,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from motcua.catalog.models import Process, ProcessStep, ProcedureVersion
+from motcua.catalog.models import ProcedureVersion, Process, ProcessStep
 from motcua.dossiers.clock import apology_latest_timely
 from motcua.dossiers.models import Dossier, Pause
 from motcua.org.models import Agency, ServicePoint, User

@@ -7,7 +7,9 @@ caller did wrong becomes a :class:`DomainError` with
 * ``message``: a lazily translated text (English msgid, Vietnamese in the ``vi`` catalogue),
   rendered in the language of the request that shows it,
 * ``fields``: per input field, the rule that failed (also lazily translated),
-* ``kind``: what went wrong, which the web and API layers turn into an HTTP status.
+* ``kind``: what went wrong, which the web and API layers turn into an HTTP status. Input
+  that does not have the documented shape is refused by the API's serializers with 400; a
+  :class:`DomainError` of kind ``INVALID`` is well-formed input that a rule refuses (422).
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ __all__ = ["DomainError", "ErrorKind"]
 
 
 class ErrorKind(enum.StrEnum):
-    INVALID = "invalid"  # the input breaks a rule (HTTP 400)
+    INVALID = "invalid"  # well-formed input that breaks a rule of the domain (HTTP 422)
     FORBIDDEN = "forbidden"  # the actor may not do this (HTTP 403)
     NOT_FOUND = "not_found"  # no such object in the actor's view (HTTP 404)
     CONFLICT = "conflict"  # not allowed in the object's current state (HTTP 409)
 
     @property
     def http_status(self) -> int:
-        return {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}[self.value]
+        return {"invalid": 422, "forbidden": 403, "not_found": 404, "conflict": 409}[self.value]
 
 
 class DomainError(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from motcua.api.filters import ChoiceFilter, DateFilter
 from motcua.api.idempotency import idempotent
 from motcua.api.pagination import CursorPage
 from motcua.api.schema import error_responses
@@ -47,26 +48,14 @@ from motcua.org.models import Agency, User
 from motcua.org.roles import Role
 from motcua.people.services import citizen_profile_register, profile_by_identifier
 
-_ID_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description=_(
-        "Retrying a request with the same key returns the first response and changes "
-        "nothing. / Gửi lại với cùng khóa sẽ nhận lại phản hồi đầu tiên, không thay đổi gì."
-    ),
-)
-
 
 class DossierFilter(django_filters.FilterSet):
-    status = django_filters.TypedChoiceFilter(
-        field_name="national_status",
-        choices=NationalStatus.choices,
-        coerce=int,
+    status = ChoiceFilter(
+        choices=[(str(v), label) for v, label in NationalStatus.choices],
+        method="filter_status",
         label=_("national status 1–10"),
     )
-    state = django_filters.ChoiceFilter(choices=State.choices, label=_("internal state"))
+    state = ChoiceFilter(field_name="state", choices=State.choices, label=_("internal state"))
     procedure = django_filters.CharFilter(
         field_name="procedure_version__procedure__code", label=_("procedure code")
     )
@@ -74,27 +63,34 @@ class DossierFilter(django_filters.FilterSet):
     service_point = django_filters.CharFilter(
         field_name="reception_point__code", label=_("service point code")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    received_from = django_filters.DateFilter(method="filter_received_from")
-    received_to = django_filters.DateFilter(method="filter_received_to")
+    overdue = ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_overdue",
+        label=_("overdue"),
+    )
+    received_from = DateFilter(
+        field_name="received_at", lookup_expr="date__gte", label=_("received on or after")
+    )
+    received_to = DateFilter(
+        field_name="received_at", lookup_expr="date__lte", label=_("received on or before")
+    )
 
     class Meta:
         model = Dossier
         fields: list[str] = []
 
+    def filter_status(self, qs: QuerySet[Dossier], name: str, value: str) -> QuerySet[Dossier]:
+        return qs.filter(national_status=int(value))
+
     def filter_agency(self, qs: QuerySet[Dossier], name: str, value: str) -> QuerySet[Dossier]:
-        return qs & selectors.dossier_list(user=self.request.user, agency_code=value)
+        return qs.filter(
+            Q(receiving_agency__code=value)
+            | Q(competent_agency__code=value)
+            | Q(current_agency__code=value)
+        )
 
-    def filter_overdue(self, qs: QuerySet[Dossier], name: str, value: bool) -> QuerySet[Dossier]:
-        return qs & selectors.dossier_list(user=self.request.user, overdue=value)
-
-    def filter_received_from(
-        self, qs: QuerySet[Dossier], name: str, value: Any
-    ) -> QuerySet[Dossier]:
-        return qs & selectors.dossier_list(user=self.request.user, received_from=value)
-
-    def filter_received_to(self, qs: QuerySet[Dossier], name: str, value: Any) -> QuerySet[Dossier]:
-        return qs & selectors.dossier_list(user=self.request.user, received_to=value)
+    def filter_overdue(self, qs: QuerySet[Dossier], name: str, value: str) -> QuerySet[Dossier]:
+        return selectors.overdue_filter(qs, overdue=value == "true")
 
 
 def _user(request: Request) -> User:
@@ -188,10 +184,12 @@ class DossierViewSet(viewsets.GenericViewSet[Dossier]):
     lookup_value_regex = "[^/]+"
     pagination_class = CursorPage
     filterset_class = DossierFilter
-    ordering = "-submitted_at"
+    ordering = ("-submitted_at", "-id")
     serializer_class = DossierSummary
 
     def get_queryset(self) -> QuerySet[Dossier]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Dossier.objects.none()
         return selectors.dossier_list(user=_user(self.request)).order_by("-submitted_at", "-id")
 
     @extend_schema(
@@ -231,9 +229,8 @@ class DossierViewSet(viewsets.GenericViewSet[Dossier]):
             "Nộp hồ sơ trực tuyến hoặc tiếp nhận tại quầy / submit online or take in at the counter"
         ),
         request=SubmitInput,
-        parameters=[_ID_HEADER],
         examples=_SUBMIT_EXAMPLES,
-        responses={201: DossierDetail, **error_responses(400, 401, 403, 409)},
+        responses={201: DossierDetail, **error_responses(400, 401, 403, 409, 422)},
     )
     @idempotent
     def create(self, request: Request) -> Response:
@@ -320,14 +317,13 @@ def _make_transition(act: Action) -> Callable[..., Response]:
     handler.__name__ = act.value.replace("-", "_")
     handler.__doc__ = _ACTION_DOCS[act]
     wrapped = idempotent(handler)
-    schema = extend_schema(
+    routed = action(detail=True, methods=["post"], url_path=act.value, url_name=act.value)(wrapped)
+    return extend_schema(
         summary=_ACTION_DOCS[act],
         request=input_cls,
-        parameters=[_ID_HEADER],
-        responses={200: DossierDetail, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: DossierDetail, **error_responses(400, 401, 403, 404, 409, 422)},
         operation_id=f"dossiers_{act.value.replace('-', '_')}",
-    )(wrapped)
-    return action(detail=True, methods=["post"], url_path=act.value, url_name=act.value)(schema)
+    )(routed)
 
 
 for _act in services.TRANSITION_FUNCTIONS:

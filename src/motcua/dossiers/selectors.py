@@ -130,9 +130,7 @@ def dossier_list(
     if service_point_code:
         qs = qs.filter(reception_point__code=service_point_code)
     if overdue is not None:
-        late_now = Q(state__in=list(OPEN_AFTER_RECEPTION), due_at__lt=timezone.now())
-        late_done = Q(outcome="late")
-        qs = qs.filter(late_now | late_done) if overdue else qs.exclude(late_now | late_done)
+        qs = overdue_filter(qs, overdue=overdue)
     tz = timezone.get_current_timezone()
     if received_from is not None:
         qs = qs.filter(received_at__gte=dt.datetime.combine(received_from, dt.time.min, tzinfo=tz))
@@ -143,6 +141,16 @@ def dossier_list(
             )
         )
     return qs
+
+
+def overdue_filter(qs: QuerySet[Dossier], *, overdue: bool) -> QuerySet[Dossier]:
+    """Open dossiers past their due instant, or dossiers finished late (or forced late)."""
+    late = (
+        Q(state__in=list(OPEN_AFTER_RECEPTION), due_at__lt=timezone.now())
+        | Q(outcome="late")
+        | Q(forced_late=True)
+    )
+    return qs.filter(late) if overdue else qs.exclude(late)
 
 
 def dossier_get(*, user: User, identifier: str) -> Dossier:

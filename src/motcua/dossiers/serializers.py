@@ -20,6 +20,15 @@ from motcua.dossiers.models import (
 from motcua.dossiers.states import TRANSITIONS, Action, State
 from motcua.people.identity import mask_identifier
 
+#: Agency codes (QĐ 20/2020 and QCVN 102:2016 forms): digits, capitals and dots, ≤ 35.
+AGENCY_CODE_PATTERN = r"^[0-9A-Z]+(\.[0-9A-Z]+)*$"
+
+
+def _text(**kwargs: Any) -> serializers.CharField:
+    """Free text. Whitespace is kept as sent; the services refuse a blank required text with
+    a field error (422), so the schema's promise (any non-empty string) holds."""
+    return serializers.CharField(trim_whitespace=False, **kwargs)
+
 
 # ----------------------------------------------------------------------------- inputs
 class SubmitInput(serializers.Serializer[Any]):
@@ -36,21 +45,21 @@ class SubmitInput(serializers.Serializer[Any]):
             "for themselves leave it out."
         ),
     )
-    competent_agency = serializers.CharField(
-        required=False, max_length=35, help_text=_("Code of the competent agency.")
+    competent_agency = serializers.RegexField(
+        AGENCY_CODE_PATTERN, required=False, help_text=_("Code of the competent agency.")
     )
-    receiving_agency = serializers.CharField(
+    receiving_agency = serializers.RegexField(
+        AGENCY_CODE_PATTERN,
         required=False,
-        max_length=35,
         help_text=_("Online only: the agency whose one-stop receives the dossier."),
     )
-    subject = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    subject = _text(required=False, allow_blank=True, max_length=2000)
     return_method = serializers.ChoiceField(choices=ReturnMethod.choices, required=False)
     applicant_consent = serializers.BooleanField(
         required=False, default=False, help_text=_("Agents: the applicant agreed.")
     )
     channel = serializers.ChoiceField(
-        choices=[(Channel.DIRECT, Channel.DIRECT.label), (Channel.POST, Channel.POST.label)],
+        choices=Channel.choices,
         required=False,
         help_text=_("Counter intake only: 1 in person, 3 by post."),
     )
@@ -61,11 +70,11 @@ class SubmitInput(serializers.Serializer[Any]):
         ],
         required=False,
     )
-    submitter_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    submitter_name = _text(required=False, allow_blank=True, max_length=255)
 
 
 class NoteInput(serializers.Serializer[Any]):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = _text(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class ReceiveInput(serializers.Serializer[Any]):
@@ -76,18 +85,16 @@ class ReceiveInput(serializers.Serializer[Any]):
 
 
 class SupplementRequestInput(serializers.Serializer[Any]):
-    items = serializers.ListField(
-        child=serializers.CharField(max_length=500), min_length=1, max_length=50
-    )
-    reason = serializers.CharField(max_length=2000)
+    items = serializers.ListField(child=_text(max_length=500), min_length=1, max_length=50)
+    reason = _text(max_length=2000)
 
 
 class ReasonsInput(serializers.Serializer[Any]):
-    reasons = serializers.CharField(max_length=4000)
+    reasons = _text(max_length=4000)
 
 
 class ReasonInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=2000)
+    reason = _text(max_length=2000)
 
 
 class PauseInput(serializers.Serializer[Any]):
@@ -101,16 +108,16 @@ class PauseInput(serializers.Serializer[Any]):
             )
         ]
     )
-    reason = serializers.CharField(max_length=2000)
+    reason = _text(max_length=2000)
 
 
 class ApologyInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=2000)
+    reason = _text(max_length=2000)
     new_appointment_at = serializers.DateTimeField()
 
 
 class WithdrawInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = _text(required=False, allow_blank=True, max_length=2000, default="")
     confirm = serializers.BooleanField(
         required=False,
         allow_null=True,
@@ -120,15 +127,13 @@ class WithdrawInput(serializers.Serializer[Any]):
 
 
 class StopInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=2000)
-    financial_settlement = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, default=""
-    )
+    reason = _text(max_length=2000)
+    financial_settlement = _text(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class ReturnResultInput(serializers.Serializer[Any]):
     method = serializers.ChoiceField(choices=ReturnMethod.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = _text(required=False, allow_blank=True, max_length=2000, default="")
 
 
 # ----------------------------------------------------------------------------- outputs

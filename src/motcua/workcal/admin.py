@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from motcua.org.models import User
-from motcua.workcal.services import calendar_override_delete, calendar_override_save
 from motcua.workcal.models import CalendarOverride
+from motcua.workcal.services import calendar_override_delete, calendar_override_save
 
 
 @admin.register(CalendarOverride)
