@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-.venv/bin/python}
-SCHEMATHESIS=${SCHEMATHESIS:-.venv/bin/schemathesis}
+SCHEMATHESIS=${SCHEMATHESIS:-"$PYTHON scripts/schemathesis_cli.py"}
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-50}
 # Hard limit for the whole Schemathesis run, in seconds.
 TIME_LIMIT=${SCHEMATHESIS_TIME_LIMIT:-600}
@@ -85,7 +85,7 @@ run_schemathesis() {
   local left=$((deadline - $(date +%s)))
   [ "$left" -gt 0 ] || return 124
   timeout --signal=INT --kill-after=30 "$left" \
-    "$SCHEMATHESIS" --no-color --config-file scripts/schemathesis.toml run docs/openapi.yaml \
+    $SCHEMATHESIS --no-color --config-file scripts/schemathesis.toml run docs/openapi.yaml \
     --url "$base" \
     --checks all \
     -H "Authorization: Token $token" \
