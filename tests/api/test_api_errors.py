@@ -133,7 +133,8 @@ def test_method_not_allowed_is_405() -> None:
 @pytest.mark.parametrize(
     ("kind", "status", "code"),
     [
-        ("invalid", 400, "test.invalid"),
+        ("malformed", 400, "test.malformed"),
+        ("invalid", 422, "test.invalid"),
         ("forbidden", 403, "test.forbidden"),
         ("not_found", 404, "test.not_found"),
         ("conflict", 409, "dossier.illegal_transition"),

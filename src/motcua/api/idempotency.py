@@ -92,7 +92,7 @@ def idempotent(method: Handler[V, P]) -> Handler[V, P]:
             raise DomainError(
                 "idempotency.key_invalid",
                 _("The Idempotency-Key header is not valid."),
-                kind=ErrorKind.INVALID,
+                kind=ErrorKind.MALFORMED,
                 fields={KEY_HEADER: _("Use 1 to 255 printable ASCII characters, e.g. a UUID.")},
             )
         fingerprint = request_fingerprint(request)

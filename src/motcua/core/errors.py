@@ -25,6 +25,7 @@ __all__ = ["DomainError", "ErrorKind"]
 
 
 class ErrorKind(enum.StrEnum):
+    MALFORMED = "malformed"  # the request itself has not the documented shape (HTTP 400)
     INVALID = "invalid"  # well-formed input that breaks a rule of the domain (HTTP 422)
     FORBIDDEN = "forbidden"  # the actor may not do this (HTTP 403)
     NOT_FOUND = "not_found"  # no such object in the actor's view (HTTP 404)
@@ -32,7 +33,13 @@ class ErrorKind(enum.StrEnum):
 
     @property
     def http_status(self) -> int:
-        return {"invalid": 422, "forbidden": 403, "not_found": 404, "conflict": 409}[self.value]
+        return {
+            "malformed": 400,
+            "invalid": 422,
+            "forbidden": 403,
+            "not_found": 404,
+            "conflict": 409,
+        }[self.value]
 
 
 class DomainError(Exception):
