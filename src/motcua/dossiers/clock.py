@@ -143,6 +143,16 @@ def add_office_seconds(
     )
 
 
+def appointment_for(dossier: Dossier, due: dt.datetime) -> dt.datetime:
+    """The appointment for a due instant: the end of that office day for day-based limits
+    (DESIGN §4), the instant itself for limits in working hours."""
+    if dossier.time_limit_unit == Unit.WORKING_HOURS:
+        return due
+    oh = office_hours(dossier.reception_point)
+    end = dt.datetime.combine(local(due).date(), oh.closing, tzinfo=VN_TZ)
+    return max(end, due)
+
+
 def step_due(start: dt.datetime, budget_seconds: int, point: ServicePoint | None) -> dt.datetime:
     return add_office_seconds(start, budget_seconds, point)
 
@@ -163,14 +173,15 @@ def supplement_window_end(dossier: Dossier, version: ProcedureVersion) -> dt.dat
     return dt.datetime.combine(day, closing, tzinfo=VN_TZ)
 
 
-def apology_latest_timely(dossier: Dossier) -> dt.datetime:
+def apology_latest_timely(dossier: Dossier, due: dt.datetime | None = None) -> dt.datetime:
     """The last instant at which an apology is timely: closing of the working day before
     the due day (the law: at least one working day before the due instant)."""
-    if not (dossier.due_at is not None):
+    due = due or dossier.due_at
+    if due is None:
         raise RuntimeError("dossier clock used before reception")
     oh = office_hours(dossier.reception_point)
     cal = calendar()
-    due_day = local(dossier.due_at).date()
+    due_day = local(due).date()
     day = due_day - dt.timedelta(days=1)
     while not cal.is_working_day(day):
         day -= dt.timedelta(days=1)

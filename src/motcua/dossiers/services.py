@@ -924,13 +924,19 @@ def _replan_after_pause(
         if not (d.first_appointment_at is not None):
             raise RuntimeError("dossier clock used before reception")
         due_at = clock.shift_by_pauses(d.first_appointment_at, pauses, d.reception_point)
-    if d.due_at is not None:
-        due_at = max(due_at, d.due_at) if not restart else due_at
-    appointment = due_at
+    if d.due_at is not None and not restart:
+        due_at = max(due_at, d.due_at)
+    # The appointment is the end of the due day (DESIGN §4), never earlier than before on a
+    # plain pause; an apology's appointment moves by the citizen's time after the apology.
+    appointment = clock.appointment_for(d, due_at)
     apology = Apology.objects.filter(dossier=d).first()
     if apology is not None:
-        appointment = max(apology.new_appointment_at, due_at)
-    if d.appointment_at is not None and not restart:
+        since = max(pause.started_at, apology.issued_at)
+        shift = clock.office_seconds_between(since, at, d.reception_point) if at > since else 0
+        current = max(d.appointment_at or apology.new_appointment_at, apology.new_appointment_at)
+        moved = clock.add_office_seconds(current, shift, d.reception_point) if shift else current
+        appointment = max(appointment, moved)
+    elif d.appointment_at is not None and not restart:
         appointment = max(appointment, d.appointment_at)
     _change_appointment(
         d,
@@ -1316,7 +1322,7 @@ def dossier_apologize(
             ErrorKind.INVALID,
             new_appointment_at=_("must be in the future"),
         )
-    latest = clock.apology_latest_timely(d) if d.due_at is not None else at
+    latest = clock.apology_latest_timely(d, due=_due_if_resumed(d, at)) if d.due_at else at
     is_late = at > latest
     Apology.objects.create(
         dossier=d,
@@ -1353,6 +1359,19 @@ def dossier_apologize(
         d, "apology", reason=reason.strip(), new_appointment_at=new_appointment_at.isoformat()
     )
     return d
+
+
+def _due_if_resumed(d: Dossier, at: dt.datetime) -> dt.datetime | None:
+    """The due instant as it would be if an open pause ended at ``at`` (the citizen's time so
+    far is not the agency's), else the current one."""
+    pauses = list(Pause.objects.filter(dossier=d))
+    open_pauses = [p for p in pauses if p.ended_at is None]
+    if not open_pauses or d.due_at is None:
+        return d.due_at
+    for p in open_pauses:
+        p.ended_at = max(at, p.started_at)
+    projected = clock.legal_due(d, pauses)
+    return max(d.due_at, projected.due) if projected is not None else d.due_at
 
 
 # ----------------------------------------------------------------------------- endings

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from .calendar import WorkingCalendar, default_calendar
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours
 from .rules import RuleSet, ruleset_for
-from .types import VN_TZ, Outcome, Pause, PauseKind, TimeLimit, Unit, ensure_aware
+from .types import DAY_UNITS, VN_TZ, Outcome, Pause, PauseKind, TimeLimit, Unit, ensure_aware
 
 __all__ = [
     "DeadlineResult",
@@ -238,7 +238,12 @@ def compute_deadline(
             extending.append(p)
 
     due, eff = _base_due(start, limit, clock, rs, cutoff)
-    intervals = [(max(p.start, start), p.end) for p in extending if p.end > start]
+    # Counting starts on the effective reception day: a pause before it (received after the
+    # cut-off or outside office hours, paused before the next working day) costs nothing.
+    floor = start
+    if limit.unit in DAY_UNITS and eff > start.date():
+        floor = max(start, _at(eff, office_hours.opening_us))
+    intervals = [(max(p.start, floor), p.end) for p in extending if p.end > floor]
     paused_us = _merged_office_time(clock, intervals) if intervals else 0
     if paused_us > 0:
         due = clock.instant(clock.position(due) + paused_us)
