@@ -96,21 +96,16 @@ def _processing_dossier(actors: Actors) -> Dossier:
     return s.dossier_receive(dossier=d, actor=actors.receiver, at=at + dt.timedelta(minutes=1))
 
 
-LOCK_BUG = (
-    "BUG: services._lock locks with SELECT … FOR UPDATE OF the dossier joined (select_related) "
-    "to current_agency/current_step; an officer who waited for the lock while the winner "
-    "changed those columns gets Dossier.DoesNotExist (PostgreSQL re-checks the join against "
-    "the old agency/step row), not a DomainError"
-)
+# Regression: services._lock used to lock with SELECT … FOR UPDATE OF the dossier joined to
+# current_agency/current_step; an officer who waited for the lock while the winner changed
+# those columns got Dossier.DoesNotExist (PostgreSQL re-checks the join), not a DomainError.
 
 
 @pytest.mark.parametrize(
     ("action", "state_after"),
     [
         ("receive", State.RECEIVED),
-        pytest.param(
-            "forward", State.PROCESSING, marks=pytest.mark.xfail(strict=True, reason=LOCK_BUG)
-        ),
+        ("forward", State.PROCESSING),
     ],
 )
 def test_32_officers_act_on_one_dossier_and_exactly_one_wins(
@@ -164,7 +159,6 @@ def _lock_waiters() -> int:
     return int(row[0]) if row else 0
 
 
-@pytest.mark.xfail(strict=True, reason=LOCK_BUG)
 def test_an_officer_who_waited_for_the_lock_gets_a_domain_error(actors: Actors) -> None:
     """Deterministic form of the race: B waits on the row lock while A forwards."""
     d = _processing_dossier(actors)

@@ -138,19 +138,23 @@ def _when(at: dt.datetime | None, dossier: Dossier | None = None) -> dt.datetime
 
 
 def _lock(dossier: Dossier) -> Dossier:
-    return (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related(
-            "procedure_version__procedure",
-            "receiving_agency",
-            "competent_agency",
-            "current_agency",
-            "reception_point",
-            "current_step",
-            "current_step__agency",
-        )
-        .get(pk=dossier.pk)
-    )
+    """Lock the dossier row, then read it with what the transition needs.
+
+    The lock is taken on the dossier row alone (by primary key): a ``FOR UPDATE`` over a join
+    would, on PostgreSQL, re-check the join after waiting for a concurrent transition that
+    changed the current step or agency and find no row. After the lock, the fresh row and
+    its relations are read in the same transaction.
+    """
+    list(Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk", flat=True))
+    return Dossier.objects.select_related(
+        "procedure_version__procedure",
+        "receiving_agency",
+        "competent_agency",
+        "current_agency",
+        "reception_point",
+        "current_step",
+        "current_step__agency",
+    ).get(pk=dossier.pk)
 
 
 def _check_state(dossier: Dossier, action: Action) -> None:
