@@ -106,7 +106,7 @@ from tests.factories import staff
 START = vn(2026, 9, 1, 7, 40)  # a Tuesday and a public holiday (National Day, 2026)
 MAX_DOSSIERS = 6  # per example
 MAX_OPEN = 2  # not yet refused, stopped or returned
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 30  # ~25 s on SQLite; two thirds of it on PostgreSQL (slower round trips)
 STEPS = 50
 
 #: (procedure code, competent agency to pass, or None when the catalogue names it)
@@ -943,7 +943,7 @@ def test_dossier_lifecycle_state_machine(
     run_state_machine_as_test(
         Lifecycle,
         settings=settings(
-            max_examples=MAX_EXAMPLES,
+            max_examples=MAX_EXAMPLES if connection.vendor == "sqlite" else MAX_EXAMPLES * 2 // 3,
             stateful_step_count=STEPS,
             deadline=None,
             database=None,
@@ -1065,12 +1065,6 @@ def test_appointment_after_a_pause_is_at_the_end_of_the_office_day(actors: Actor
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an apology's appointment moved by a pause is the exact instant, not the end "
-    "of that office day (services._replan_after_pause: `moved` is not passed through "
-    "clock.appointment_for)",
-)
 def test_moved_apology_appointment_is_at_the_end_of_the_office_day(actors: Actors) -> None:
     d = _processing(actors, vn(2026, 11, 2, 9))  # due Mon 9 Nov 17:00
     d = s.dossier_apologize(

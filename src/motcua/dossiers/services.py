@@ -939,7 +939,7 @@ def _replan_after_pause(
         shift = clock.office_seconds_between(since, at, d.reception_point) if at > since else 0
         current = max(d.appointment_at or apology.new_appointment_at, apology.new_appointment_at)
         moved = clock.add_office_seconds(current, shift, d.reception_point) if shift else current
-        appointment = max(appointment, moved)
+        appointment = max(appointment, clock.appointment_for(d, moved))
     elif d.appointment_at is not None and not restart:
         appointment = max(appointment, d.appointment_at)
     _change_appointment(
