@@ -202,3 +202,37 @@ def test_an_officer_who_waited_for_the_lock_gets_a_domain_error(actors: Actors) 
     # actual: Dossier.DoesNotExist("Dossier matching query does not exist.")
     assert isinstance(outcome[0], DomainError), repr(outcome[0])
     assert outcome[0].code in ("dossier.illegal_transition", "dossier.not_allowed")
+
+
+def test_retries_under_the_same_idempotency_keys_create_no_extra_dossiers(
+    actors: Actors,
+) -> None:
+    """32 requests through the API, two per Idempotency-Key (a client retrying at once):
+    16 dossiers, and every retry gets the first answer."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=actors.receiver).key
+    applicant_id = actors.profile.personal_id
+
+    def submit(i: int) -> tuple[str, int, str]:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        key = f"retry-{i // 2}"
+        response = client.post(
+            "/api/v1/dossiers/",
+            {"procedure": PROCEDURE, "applicant_id": applicant_id},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+        return key, response.status_code, response.json()["reference"]
+
+    results, errors = _run_together(submit)
+    assert not errors, errors
+    assert {status for _, status, _ in results} == {201}
+    by_key: dict[str, set[str]] = {}
+    for key, _, reference in results:
+        by_key.setdefault(key, set()).add(reference)
+    assert len(by_key) == THREADS // 2
+    assert all(len(refs) == 1 for refs in by_key.values())  # the retry replayed the first
+    assert Dossier.objects.count() == THREADS // 2
