@@ -157,6 +157,15 @@ def _lock(dossier: Dossier) -> Dossier:
     ).get(pk=dossier.pk)
 
 
+def _begin(dossier: Dossier, at: dt.datetime | None, action: Action) -> tuple[Dossier, dt.datetime]:
+    """The start of every transition: lock and re-read the dossier, fix the instant of the act
+    (not before the last event, not in the future), check the state allows ``action``."""
+    d = _lock(dossier)
+    when = _when(at, d)
+    _check_state(d, action)
+    return d, when
+
+
 def _check_state(dossier: Dossier, action: Action) -> None:
     if not allowed_from(action, dossier.state):
         raise DomainError(
@@ -246,6 +255,16 @@ def is_citizen_party(actor: User, dossier: Dossier, at: dt.datetime | None = Non
         )
         is not None
     )
+
+
+def _check_return_method(value: str, *, field: str) -> None:
+    if value not in ReturnMethod.values:
+        raise DomainError(
+            "dossier.return_method",
+            _("Unknown way of returning the result."),
+            kind=ErrorKind.INVALID,
+            fields={field: _("counter, post or electronic")},
+        )
 
 
 def _new_reference(at: dt.datetime) -> str:
@@ -537,13 +556,7 @@ def dossier_submit(
             kind = SubmitterKind.MANDATE
     else:
         raise _forbidden(_("Only citizens and service agents submit dossiers online."))
-    if return_method not in ReturnMethod.values:
-        raise _err(
-            "dossier.return_method",
-            _("Unknown way of returning the result."),
-            ErrorKind.INVALID,
-            return_method=_("counter, post or electronic"),
-        )
+    _check_return_method(return_method, field="return_method")
     competent = _resolve_competent(version, competent_agency, receiving_agency)
     receiving = receiving_agency or _default_receiving_agency(competent)
     if not receiving.service_points.filter(is_active=True).exists():
@@ -639,13 +652,7 @@ def dossier_intake(
             ErrorKind.INVALID,
             submitter_name=_("required for a representative"),
         )
-    if return_method not in ReturnMethod.values:
-        raise _err(
-            "dossier.return_method",
-            _("Unknown way of returning the result."),
-            ErrorKind.INVALID,
-            return_method=_("counter, post or electronic"),
-        )
+    _check_return_method(return_method, field="return_method")
     version = _version_for(procedure_code, at)
     receiving = point.agency
     competent = _resolve_competent(version, competent_agency, receiving)
@@ -694,9 +701,7 @@ def dossier_receive(
     appointment_at: dt.datetime | None = None,
 ) -> Dossier:
     """Valid reception: the code is assigned, the clock starts, the appointment is set."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.RECEIVE)
+    d, at = _begin(dossier, at, Action.RECEIVE)
     _require_staff(actor, d.receiving_agency, (Role.RECEIVER,))
     if d.reception_point is None:
         point = (
@@ -774,9 +779,7 @@ def dossier_request_supplement(
 ) -> Dossier:
     """Form 02. Before intake: no clock. During processing: once, within the window, and the
     clock stops until the complete supplement arrives (then the limit restarts)."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.REQUEST_SUPPLEMENT)
+    d, at = _begin(dossier, at, Action.REQUEST_SUPPLEMENT)
     items = [str(i).strip() for i in items if str(i).strip()]
     if not items or not reason.strip():
         raise _err(
@@ -864,9 +867,7 @@ def dossier_supplement(
     *, dossier: Dossier, actor: User, note: str = "", at: dt.datetime | None = None
 ) -> Dossier:
     """The complete supplement arrives (from the citizen, or brought to the counter)."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.SUPPLEMENT)
+    d, at = _begin(dossier, at, Action.SUPPLEMENT)
     if not (
         is_citizen_party(actor, d, at) or _is_staff_of(actor, d.receiving_agency, (Role.RECEIVER,))
     ):
@@ -967,9 +968,7 @@ def dossier_refuse(
 ) -> Dossier:
     """Form 03: at intake (status 3), or after appraisal within the time limit (the refusal
     is the result, returned through the one-stop)."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.REFUSE)
+    d, at = _begin(dossier, at, Action.REFUSE)
     if not reasons.strip():
         raise _err(
             "dossier.refusal_reasons",
@@ -1107,9 +1106,7 @@ def dossier_forward(
     *, dossier: Dossier, actor: User, note: str = "", at: dt.datetime | None = None
 ) -> Dossier:
     """Hand the dossier to the next step of its process (another officer or agency)."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.FORWARD)
+    d, at = _begin(dossier, at, Action.FORWARD)
     return _advance(d, actor=actor, at=at, action=Action.FORWARD, note=note)
 
 
@@ -1118,9 +1115,7 @@ def dossier_approve(
     *, dossier: Dossier, actor: User, note: str = "", at: dt.datetime | None = None
 ) -> Dossier:
     """The leader approves at the approval step."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.APPROVE)
+    d, at = _begin(dossier, at, Action.APPROVE)
     return _advance(d, actor=actor, at=at, action=Action.APPROVE, note=note)
 
 
@@ -1129,9 +1124,7 @@ def dossier_return_step(
     *, dossier: Dossier, actor: User, reason: str, at: dt.datetime | None = None
 ) -> Dossier:
     """Send the dossier back to the previous step, with the reason."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.RETURN_STEP)
+    d, at = _begin(dossier, at, Action.RETURN_STEP)
     if not reason.strip():
         raise _err(
             "dossier.return_reason",
@@ -1196,9 +1189,7 @@ def dossier_pause(
     at: dt.datetime | None = None,
 ) -> Dossier:
     """Stop the clock for financial obligations (status 6) or another lawful pause."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.PAUSE)
+    d, at = _begin(dossier, at, Action.PAUSE)
     if kind not in (
         PauseKind.FINANCIAL_OBLIGATION,
         PauseKind.CITIZEN_VERIFICATION,
@@ -1250,9 +1241,7 @@ def dossier_resume(
     *, dossier: Dossier, actor: User, note: str = "", at: dt.datetime | None = None
 ) -> Dossier:
     """End the pause: the due instant moves by the office time the pause took."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.RESUME)
+    d, at = _begin(dossier, at, Action.RESUME)
     if not _is_staff_of(actor, d.current_agency, STAFF_ROLES) and not _is_staff_of(
         actor, d.receiving_agency, (Role.RECEIVER,)
     ):
@@ -1288,9 +1277,7 @@ def dossier_apologize(
 ) -> Dossier:
     """Form 04: apology with one new appointment. Due at least one working day before the
     due instant; a later one is recorded and sent but marks the dossier late."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.APOLOGIZE)
+    d, at = _begin(dossier, at, Action.APOLOGIZE)
     _require_staff(actor, d.competent_agency, (Role.APPROVER,))
     if Apology.objects.filter(dossier=d).exists():
         raise _err(
@@ -1390,9 +1377,7 @@ def dossier_withdraw(
 ) -> Dossier:
     """The citizen asks to withdraw (status 7); a receiving officer or the competent
     leader confirms (status 8, with a stop notice) or declines (back where it was)."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.WITHDRAW)
+    d, at = _begin(dossier, at, Action.WITHDRAW)
     if d.state != State.WITHDRAWAL_REQUESTED:
         if not is_citizen_party(actor, d, at):
             raise _forbidden(_("Only the applicant or their representative asks to withdraw."))
@@ -1478,9 +1463,7 @@ def dossier_stop(
     at: dt.datetime | None = None,
 ) -> Dossier:
     """Stop processing (status 8) with a stop notice (Circular 03/2025)."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.STOP)
+    d, at = _begin(dossier, at, Action.STOP)
     _require_staff(actor, d.competent_agency, (Role.APPROVER,))
     if not reason.strip():
         raise _err(
@@ -1509,9 +1492,7 @@ def dossier_finish(
     *, dossier: Dossier, actor: User, note: str = "", at: dt.datetime | None = None
 ) -> Dossier:
     """The result is ready (status 9); an early result is announced to the citizen."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.FINISH)
+    d, at = _begin(dossier, at, Action.FINISH)
     if d.current_step is not None:
         raise _err(
             "dossier.steps_pending",
@@ -1562,16 +1543,8 @@ def dossier_return_result(
     at: dt.datetime | None = None,
 ) -> Dossier:
     """The result reaches the citizen at the counter, by post or electronically (status 10)."""
-    d = _lock(dossier)
-    at = _when(at, d)
-    _check_state(d, Action.RETURN_RESULT)
-    if method not in ReturnMethod.values:
-        raise _err(
-            "dossier.return_method",
-            _("Unknown way of returning the result."),
-            ErrorKind.INVALID,
-            method=_("counter, post or electronic"),
-        )
+    d, at = _begin(dossier, at, Action.RETURN_RESULT)
+    _check_return_method(method, field="method")
     allowed = _is_staff_of(actor, d.receiving_agency, (Role.RECEIVER,)) or (
         method == ReturnMethod.ELECTRONIC
         and _is_staff_of(actor, d.competent_agency, (Role.PROCESSOR, Role.APPROVER))

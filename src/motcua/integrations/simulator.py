@@ -32,6 +32,7 @@ It uses the standard library only. Run it on its own with::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -507,10 +508,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sys.stdout.flush()
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
+            while True:
+                time.sleep(3600)
     finally:
         simulator.stop()
     return 0
