@@ -16,6 +16,7 @@ admin.site.index_title = _("Catalogue, organisation and users")
 urlpatterns = [
     path("", include("motcua.portal.urls")),
     path("staff/", include("motcua.backoffice.urls")),
+    path("documents/", include("motcua.documents.urls")),
     path("api/", include("motcua.api.urls")),
     path(
         "accounts/login/",
