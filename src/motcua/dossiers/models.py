@@ -436,6 +436,47 @@ class Refusal(models.Model):
         return f"{self.dossier} {self.at:%Y-%m-%d}"
 
 
+class DossierDocument(models.Model):
+    """A component of the dossier as handed in (thành phần hồ sơ): the receiver's checklist.
+
+    Linked to the procedure's :class:`~motcua.catalog.models.RequiredDocument` when it is one
+    of the listed components; an extra paper the applicant brought has a name only.
+    """
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="documents"
+    )
+    required_document = models.ForeignKey(
+        "catalog.RequiredDocument",
+        verbose_name=_("required document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=500)
+    copy_kind = models.CharField(_("kind of copy"), max_length=20)
+    count = models.PositiveSmallIntegerField(_("number of copies"), default=1)
+    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", blank=True)
+    added_at = models.DateTimeField(_("added"))
+    added_by = models.ForeignKey(
+        "org.User",
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("dossier component")
+        verbose_name_plural = _("dossier components")
+        ordering = ["dossier", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Apology(models.Model):
     """The apology with a new appointment (form 04): at most one per dossier."""
 

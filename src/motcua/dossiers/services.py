@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from motcua.catalog.models import OnlineLevel, ProcedureVersion
+from motcua.catalog.models import OnlineLevel, ProcedureVersion, RequiredDocument
 from motcua.catalog.selectors import version_in_force
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.services import audit_record
@@ -39,6 +40,7 @@ from motcua.dossiers.models import (
     Channel,
     Dossier,
     DossierCodeCounter,
+    DossierDocument,
     DossierStep,
     Handover,
     Pause,
@@ -443,6 +445,81 @@ def _version_for(procedure_code: str, at: dt.datetime) -> ProcedureVersion:
     return version
 
 
+@dataclass(frozen=True)
+class DocumentItem:
+    """One component handed in: a listed required document (by id) or an extra one (by name)."""
+
+    required_document_id: int | None = None
+    name: str = ""
+    copy_kind: str = RequiredDocument.CopyKind.ORIGINAL
+    count: int = 1
+
+
+MAX_COPIES = 99
+
+
+def _save_documents(
+    dossier: Dossier,
+    version: ProcedureVersion,
+    items: Sequence[DocumentItem],
+    *,
+    actor: User,
+    at: dt.datetime,
+) -> None:
+    """Check and store the components handed in (all or nothing: the caller's transaction)."""
+    listed = {doc.pk: doc for doc in version.required_documents.all()} if items else {}
+    rows: list[DossierDocument] = []
+    for index, item in enumerate(items):
+        field = f"documents[{index}]"
+        required = None
+        if item.required_document_id is not None:
+            required = listed.get(item.required_document_id)
+            if required is None:
+                raise _err(
+                    "dossier.document_unknown",
+                    _("This document is not one of the procedure's required documents."),
+                    ErrorKind.INVALID,
+                    **{field: _("unknown required document")},
+                )
+        name = (item.name.strip() or (required.name if required else ""))[:500]
+        if not name:
+            raise _err(
+                "dossier.document_name",
+                _("Name every document that is not on the procedure's list."),
+                ErrorKind.INVALID,
+                **{field: _("name required")},
+            )
+        if item.copy_kind not in RequiredDocument.CopyKind.values:
+            raise _err(
+                "dossier.document_copy_kind",
+                _(
+                    "Say whether the document is an original, a certified copy, a copy or an "
+                    "electronic copy."
+                ),
+                ErrorKind.INVALID,
+                **{field: _("original, certified_copy, copy or electronic")},
+            )
+        if not 1 <= item.count <= MAX_COPIES:
+            raise _err(
+                "dossier.document_count",
+                _("The number of copies must be between 1 and 99."),
+                ErrorKind.INVALID,
+                **{field: _("between 1 and 99")},
+            )
+        rows.append(
+            DossierDocument(
+                dossier=dossier,
+                required_document=required,
+                name=name,
+                copy_kind=item.copy_kind,
+                count=item.count,
+                added_at=at,
+                added_by=actor,
+            )
+        )
+    DossierDocument.objects.bulk_create(rows)
+
+
 def _resolve_competent(
     version: ProcedureVersion, competent_agency: Agency | None, receiving: Agency | None
 ) -> Agency:
@@ -618,6 +695,7 @@ def dossier_intake(
     submitter_kind: str = SubmitterKind.SELF,
     submitter_name: str = "",
     return_method: str = ReturnMethod.COUNTER,
+    documents: Sequence[DocumentItem] = (),
     at: dt.datetime | None = None,
 ) -> Dossier:
     """A dossier brought to the counter (or by post) of the actor's service point.
@@ -677,6 +755,7 @@ def dossier_intake(
         time_limit_unit=version.time_limit_unit,
         cutoff_applies=version.cutoff_applies,
     )
+    _save_documents(dossier, version, documents, actor=actor, at=at)
     _record(
         dossier,
         action=Action.INTAKE,
@@ -686,7 +765,11 @@ def dossier_intake(
         from_agency=None,
         to_agency=receiving,
         to_role=Role.RECEIVER.value,
-        audit={"service_point": point.code, "applicant": applicant.pk},
+        audit={
+            "service_point": point.code,
+            "applicant": applicant.pk,
+            "documents": len(documents),
+        },
     )
     return dossier
 
