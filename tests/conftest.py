@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from motcua.catalog.reference import load_reference
+from motcua.core import refcache
+from motcua.integrations import services as outbox_services
 from motcua.org.models import AdministrativeUnit
 from motcua.org.services import roles_ensure
 
@@ -23,6 +25,14 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
     with django_db_blocker.unblock():
         _ensure_reference()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """A test starts with empty in-process caches: a rolled-back test may leave primary keys
+    that the next one reuses for other rows."""
+    refcache.clear_all()
+    outbox_services._kick_window.reset()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -62,11 +63,40 @@ def test_one_delivery_task_is_enqueued_per_committed_transaction(
     settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.MOTCUA_OUTBOX_KICK = True
+    settings.MOTCUA_OUTBOX_KICK_SECONDS = 0
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         outbox_enqueue(topic=TOPIC, key="A", payload={})
         outbox_enqueue(topic=TOPIC, key="B", payload={})
+        # written in the business transaction: it exists exactly when the messages do
+        assert DBTaskResult.objects.filter(task_path=TASK_PATH).count() == 1
     assert len(callbacks) == 1
     assert DBTaskResult.objects.filter(task_path=TASK_PATH).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_transaction_leaves_no_delivery_task(settings: Any) -> None:
+    settings.MOTCUA_OUTBOX_KICK_SECONDS = 0
+    with pytest.raises(RuntimeError, match="boom"), transaction.atomic():
+        outbox_enqueue(topic=TOPIC, key="A", payload={})
+        raise RuntimeError("boom")
+    assert not DBTaskResult.objects.filter(task_path=TASK_PATH).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # five real commits
+def test_a_busy_process_enqueues_one_task_now_and_one_at_the_end_of_the_window(
+    settings: Any,
+) -> None:
+    settings.MOTCUA_OUTBOX_KICK_SECONDS = 60
+    before = timezone.now()
+    for key in "ABCDE":  # five transactions within one window
+        with transaction.atomic():
+            outbox_enqueue(topic=TOPIC, key=key, payload={})
+    tasks = list(DBTaskResult.objects.filter(task_path=TASK_PATH).order_by("enqueued_at"))
+    assert len(tasks) == 2
+    first, second = (task.task.run_after for task in tasks)
+    assert first is None  # due at once
+    assert second is not None
+    assert before + dt.timedelta(seconds=50) < second <= timezone.now() + dt.timedelta(seconds=60)
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ from motcua.catalog.models import OnlineLevel, ProcedureVersion, RequiredDocumen
 from motcua.catalog.selectors import version_in_force
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.services import audit_record
-from motcua.dossiers import clock
+from motcua.dossiers import clock, refs
 from motcua.dossiers.codes import format_for
 from motcua.dossiers.models import (
     Apology,
@@ -88,12 +88,7 @@ def dossier_code_allocate(*, agency: Agency, day: dt.date) -> str:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("dossier_code_allocate must run inside the reception's transaction")
-    DossierCodeCounter.objects.bulk_create(
-        [DossierCodeCounter(agency=agency, day=day, last_value=0)], ignore_conflicts=True
-    )
-    counter = DossierCodeCounter.objects.select_for_update().get(agency=agency, day=day)
-    DossierCodeCounter.objects.filter(pk=counter.pk).update(last_value=F("last_value") + 1)
-    sequence = counter.last_value + 1
+    sequence = _counter_next(agency.pk, day)
     try:
         return format_for(day).format(agency.code, day, sequence)
     except ValueError as exc:
@@ -101,6 +96,31 @@ def dossier_code_allocate(*, agency: Agency, day: dt.date) -> str:
             "dossier.code_exhausted",
             _("The receiving agency has used every dossier number of the day."),
         ) from exc
+
+
+def _counter_next(agency_id: int, day: dt.date) -> int:
+    """Add one to the agency's counter of ``day`` and return it: one upsert statement that
+    holds the counter row's lock until the caller's transaction ends (PostgreSQL, and SQLite
+    from 3.35, which have ``INSERT … ON CONFLICT … RETURNING``)."""
+    connection = transaction.get_connection()
+    if connection.vendor == "sqlite" and not connection.features.can_return_rows_from_bulk_insert:
+        DossierCodeCounter.objects.bulk_create(
+            [DossierCodeCounter(agency_id=agency_id, day=day, last_value=0)],
+            ignore_conflicts=True,
+        )
+        counter = DossierCodeCounter.objects.select_for_update().get(agency_id=agency_id, day=day)
+        DossierCodeCounter.objects.filter(pk=counter.pk).update(last_value=F("last_value") + 1)
+        return counter.last_value + 1
+    table = connection.ops.quote_name(DossierCodeCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last_value) VALUES (%s, %s, 1) "  # noqa: S608
+            "ON CONFLICT (agency_id, day) DO UPDATE SET last_value = "
+            f"{table}.last_value + 1 RETURNING last_value",
+            [agency_id, connection.ops.adapt_datefield_value(day)],
+        )
+        (value,) = cursor.fetchone() or (None,)
+    return int(value)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -140,23 +160,44 @@ def _when(at: dt.datetime | None, dossier: Dossier | None = None) -> dt.datetime
 
 
 def _lock(dossier: Dossier) -> Dossier:
-    """Lock the dossier row, then read it with what the transition needs.
+    """Lock the dossier row and read it fresh, with its processing steps.
 
-    The lock is taken on the dossier row alone (by primary key): a ``FOR UPDATE`` over a join
-    would, on PostgreSQL, re-check the join after waiting for a concurrent transition that
-    changed the current step or agency and find no row. After the lock, the fresh row and
-    its relations are read in the same transaction.
+    The lock is taken on the dossier row alone, by primary key, with no join: on PostgreSQL
+    a ``FOR UPDATE`` over a join re-checks the join after waiting for a concurrent transition
+    and could pair the new dossier row with an old step. Agencies, the reception point and
+    the procedure version come from the in-process reference cache (:mod:`.refs`); the steps
+    are read in one more statement once the dossier has any.
     """
-    list(Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk", flat=True))
-    return Dossier.objects.select_related(
-        "procedure_version__procedure",
-        "receiving_agency",
-        "competent_agency",
-        "current_agency",
-        "reception_point",
-        "current_step",
-        "current_step__agency",
-    ).get(pk=dossier.pk)
+    d = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    refs.attach_dossier(d)
+    if d.current_step_id is not None:
+        steps = _steps(d)
+        current = next((s for s in steps if s.pk == d.current_step_id), None)
+        Dossier._meta.get_field("current_step").set_cached_value(d, current)
+    _snapshot(d)
+    return d
+
+
+#: The columns a transition may change; ``_save`` writes only those that changed.
+_DOSSIER_FIELDS = tuple(
+    f for f in Dossier._meta.concrete_fields if not f.primary_key and f.name != "updated_at"
+)
+
+
+def _snapshot(d: Dossier) -> None:
+    d._saved_values = {f.attname: getattr(d, f.attname) for f in _DOSSIER_FIELDS}  # type: ignore[attr-defined]
+
+
+def _save(d: Dossier) -> None:
+    """Write the dossier's changed columns (all of them if it was not read by ``_lock``)."""
+    saved: dict[str, Any] | None = getattr(d, "_saved_values", None)
+    if saved is None:
+        d.save()
+    else:
+        changed = [f.name for f in _DOSSIER_FIELDS if getattr(d, f.attname) != saved[f.attname]]
+        if changed:
+            d.save(update_fields=[*changed, "updated_at"])
+    _snapshot(d)
 
 
 def _begin(dossier: Dossier, at: dt.datetime | None, action: Action) -> tuple[Dossier, dt.datetime]:
@@ -329,7 +370,7 @@ def _record(
     dossier.national_status = national_status(new_state)
     dossier.event_count += 1
     dossier.last_event_at = at
-    dossier.save()
+    _save(dossier)
     seq = dossier.event_count
     handover = Handover.objects.create(
         dossier=dossier,
@@ -426,7 +467,12 @@ def _start_step(dossier: Dossier, step: DossierStep, at: dt.datetime) -> None:
 
 
 def _steps(dossier: Dossier) -> list[DossierStep]:
-    return list(DossierStep.objects.filter(dossier=dossier).select_related("agency"))
+    """The dossier's processing steps in order, read once per transition."""
+    cached: list[DossierStep] | None = getattr(dossier, "_steps", None)
+    if cached is None:
+        cached = [refs.attach_step(s) for s in DossierStep.objects.filter(dossier=dossier)]
+        dossier._steps = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _close_open_pauses(dossier: Dossier, at: dt.datetime, actor: User) -> None:
@@ -665,6 +711,7 @@ def dossier_submit(
         time_limit_unit=version.time_limit_unit,
         cutoff_applies=version.cutoff_applies,
     )
+    _snapshot(dossier)
     _record(
         dossier,
         action=Action.SUBMIT,
@@ -755,6 +802,7 @@ def dossier_intake(
         time_limit_unit=version.time_limit_unit,
         cutoff_applies=version.cutoff_applies,
     )
+    _snapshot(dossier)
     _save_documents(dossier, version, documents, actor=actor, at=at)
     _record(
         dossier,
@@ -1724,7 +1772,7 @@ def _replan_one(pk: int, *, cause: str, actor: User | None) -> bool:
         if step.started_at is not None:
             step.due_at = clock.step_due(step.started_at, step.budget_seconds, d.reception_point)
             step.save(update_fields=["due_at"])
-    d.save()
+    _save(d)
     audit_record(
         action="dossier.replanned",
         actor=actor,

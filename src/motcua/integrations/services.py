@@ -9,14 +9,20 @@ Settings (all optional, read at call time; see docs/integrations.md):
   the worker dies meanwhile, the message is attempted again afterwards;
 * ``MOTCUA_OUTBOX_NOT_CONFIGURED_SECONDS`` (600): wait before looking again at a message
   whose adapter is disabled (the attempt is not counted);
-* ``MOTCUA_OUTBOX_KICK`` (True): after a commit that wrote messages, enqueue the
-  ``deliver_outbox`` background task.
+* ``MOTCUA_OUTBOX_KICK`` (True): a transaction that writes messages also enqueues the
+  ``deliver_outbox`` background task (in the same transaction, so the worker starts after
+  the commit);
+* ``MOTCUA_OUTBOX_KICK_SECONDS`` (1.0): at most one such task per process and per window
+  of this many seconds, plus one at the window's end for what later transactions wrote
+  (0: one task per transaction).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -102,20 +108,63 @@ def outbox_enqueue(*, topic: str, key: str, payload: dict[str, Any]) -> OutboxMe
 
 
 def _kick_after_commit() -> None:
-    """Ask the background worker to deliver once the current transaction commits (once per
-    transaction, however many messages it writes)."""
+    """Ask the background worker to deliver what this transaction writes, once it commits.
+
+    The task row is written in the business transaction itself (no second transaction after
+    the commit), once per transaction, and at most once per process and kick window: a busy
+    server would otherwise queue one task per transition, most of which find nothing left
+    to deliver. The first transaction of a window enqueues a task at once; the next one
+    enqueues a task due at the window's end, which picks up everything written meanwhile;
+    later ones in the same window enqueue nothing.
+    """
     if not getattr(settings, "MOTCUA_OUTBOX_KICK", True):
         return
     pending = getattr(transaction.get_connection(), "run_on_commit", [])
-    if any(callback is _kick for _, callback, *_ in pending):
+    if any(callback is _kicked for _, callback, *_ in pending):
         return
-    transaction.on_commit(_kick, robust=True)
-
-
-def _kick() -> None:
+    transaction.on_commit(_kicked)
+    delay = _kick_window.claim(float(getattr(settings, "MOTCUA_OUTBOX_KICK_SECONDS", 1.0)))
+    if delay is None:
+        return
     from motcua.integrations.tasks import deliver_outbox
 
-    deliver_outbox.enqueue()
+    if delay <= 0:
+        deliver_outbox.enqueue()
+    else:
+        deliver_outbox.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue()
+
+
+def _kicked() -> None:
+    """Marks a transaction that has already asked for a delivery (nothing to do on commit)."""
+
+
+class _KickWindow:
+    """Per-process throttle of delivery tasks (see :func:`_kick_after_commit`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._start = -float("inf")
+        self._delayed = False
+
+    def claim(self, interval: float) -> float | None:
+        """Seconds until the task this transaction should enqueue is due (0: at once), or
+        ``None`` when a task already covers it."""
+        now = time.monotonic()
+        with self._lock:
+            if interval <= 0 or now - self._start >= interval:
+                self._start, self._delayed = now, False
+                return 0.0
+            if not self._delayed:
+                self._delayed = True
+                return self._start + interval - now
+            return None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._start, self._delayed = -float("inf"), False
+
+
+_kick_window = _KickWindow()
 
 
 # ---------------------------------------------------------------------------- deliver
