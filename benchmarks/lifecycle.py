@@ -8,10 +8,11 @@ migrates it, loads the Hà Nội reference data and creates the actors, then:
 
 * counts the SQL queries of each transition in a single-process warm-up run
   (``CaptureQueriesContext``);
-* runs N lifecycles — intake → receive → forward (one-stop) → forward (appraisal) → approve →
-  finish → return-result, the 7 transitions of a counter dossier of procedure 1.012783 — in W
-  worker processes (each with its own connection, all released at once) and prints
-  lifecycles/s, transitions/s and p50/p95 of each transition;
+* takes N counter dossiers of procedure 1.012783 in (``intake``, status 1; timed apart and
+  reported as intakes/s), then runs their N lifecycles — receive → forward (one-stop) →
+  forward (appraisal) → approve → finish → return-result, the issue's "receive → steps →
+  finish → return" — in W worker processes (each with its own connection, all released at
+  once) and prints lifecycles/s, transitions/s and p50/p95 of each transition;
 * with ``--profile``, profiles a single-process run (cProfile) and groups its SQL by shape.
 
 Every dossier is received by the same agency (the Service Center, H26.30): the workers take
@@ -47,8 +48,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench"
 PROCEDURE = "1.012783"  # 5 working days, Sở Nông nghiệp và Môi trường (H26.05)
+INTAKE = "intake"
 TRANSITIONS = (
-    "intake",
     "receive",
     "forward (one-stop)",
     "forward (appraisal)",
@@ -180,17 +181,36 @@ def working_days(count: int) -> list[dt.date]:
     return days
 
 
-def lifecycle(
-    i: int, a: Actors, days: list[dt.date], timing: dict[str, list[float]] | None
-) -> None:
-    """One dossier from the counter to the result returned; ``i`` fixes its day and time."""
-    from motcua.dossiers import services as s
+def start_of(i: int, days: list[dt.date]) -> dt.datetime:
+    """The instant dossier ``i`` arrives at the counter (its day and a 5-second slot)."""
     from motcua.workcal.types import VN_TZ
 
     day = days[i // PER_DAY]
-    t0 = dt.datetime.combine(day, dt.time(8), tzinfo=VN_TZ) + dt.timedelta(
+    return dt.datetime.combine(day, dt.time(8), tzinfo=VN_TZ) + dt.timedelta(
         seconds=5 * (i % PER_DAY)
     )
+
+
+def intake(i: int, a: Actors, days: list[dt.date]) -> Any:
+    """Dossier ``i`` taken in at the counter (status 1): the set-up of a lifecycle."""
+    from motcua.dossiers import services as s
+
+    return s.dossier_intake(
+        actor=a.receiver, procedure_code=PROCEDURE, applicant=a.profile, at=start_of(i, days)
+    )
+
+
+def lifecycle(
+    i: int,
+    a: Actors,
+    days: list[dt.date],
+    timing: dict[str, list[float]] | None,
+    dossier: Any = None,
+) -> None:
+    """Dossier ``i`` from reception to the result returned (taken in first if not given)."""
+    from motcua.dossiers import services as s
+
+    t0 = start_of(i, days)
 
     def at(minutes: int) -> dt.datetime:
         return t0 + dt.timedelta(minutes=minutes)
@@ -202,14 +222,7 @@ def lifecycle(
             timing[name].append(time.perf_counter() - start)
         return result
 
-    d = run(
-        "intake",
-        s.dossier_intake,
-        actor=a.receiver,
-        procedure_code=PROCEDURE,
-        applicant=a.profile,
-        at=at(0),
-    )
+    d = dossier if dossier is not None else intake(i, a, days)
     d = run("receive", s.dossier_receive, dossier=d, actor=a.receiver, at=at(1))
     d = run("forward (one-stop)", s.dossier_forward, dossier=d, actor=a.receiver, at=at(2))
     d = run("forward (appraisal)", s.dossier_forward, dossier=d, actor=a.processor, at=at(60))
@@ -231,7 +244,7 @@ def worker(
     warmup: list[int],
     pks: dict[str, int],
     days: list[dt.date],
-    barrier: Any,
+    barriers: tuple[Any, Any],
     results: Any,
 ) -> None:
     from django.db import connections
@@ -240,14 +253,19 @@ def worker(
     a = load_actors(pks)
     for i in warmup:
         lifecycle(i, a, days, None)
+    # the set-up: every dossier of this worker taken in (timed apart: intakes/s)
+    barriers[0].wait()
+    begin_intake = time.perf_counter()
+    taken = [intake(i, a, days) for i in indices]
+    end_intake = time.perf_counter()
     timing: dict[str, list[float]] = defaultdict(list)
-    barrier.wait()
+    barriers[1].wait()
     begin = time.perf_counter()
-    for i in indices:
-        lifecycle(i, a, days, timing)
+    for i, dossier in zip(indices, taken, strict=True):
+        lifecycle(i, a, days, timing, dossier)
     end = time.perf_counter()
     connections.close_all()
-    results.put((begin, end, dict(timing)))
+    results.put((begin, end, dict(timing), begin_intake, end_intake))
 
 
 # ----------------------------------------------------------------------------- reports
@@ -297,7 +315,7 @@ def count_queries(a: Actors, days: list[dt.date], indices: list[int]) -> dict[st
     per: dict[str, list[int]] = defaultdict(list)
     originals = {}
     names = {
-        "dossier_intake": "intake",
+        "dossier_intake": INTAKE,
         "dossier_receive": "receive",
         "dossier_approve": "approve",
         "dossier_finish": "finish",
@@ -328,7 +346,7 @@ def count_queries(a: Actors, days: list[dt.date], indices: list[int]) -> dict[st
     finally:
         for attr, fn in originals.items():
             setattr(s, attr, fn)
-    return {name: statistics.mean(per[name]) for name in TRANSITIONS}
+    return {name: statistics.mean(per[name]) for name in (INTAKE, *TRANSITIONS)}
 
 
 def _backend_cpu_seconds(pid: int) -> float | None:
@@ -362,17 +380,21 @@ def profile(a: Actors, days: list[dt.date], indices: list[int]) -> None:
         cursor.execute("SELECT pg_backend_pid()")
         row = cursor.fetchone()
     backend = int(row[0]) if row else 0
+    taken = [intake(i, a, days) for i in timed]  # the set-up, not measured
     server0, client0, t0 = _backend_cpu_seconds(backend), time.process_time(), time.perf_counter()
     with connection.execute_wrapper(timing_wrapper):
-        for i in timed:
-            lifecycle(i, a, days, None)
+        for i, dossier in zip(timed, taken, strict=True):
+            lifecycle(i, a, days, None, dossier)
     wall = time.perf_counter() - t0
     client = time.process_time() - client0
     server1 = _backend_cpu_seconds(backend)
     sql_wall = sum(sum(v) for v in sql.values())
     queries = sum(len(v) for v in sql.values())
     print()
-    print(f"profile: {n} lifecycles in one process (not profiled), {wall / n * 1e3:.1f} ms each")
+    print(
+        f"profile: {n} lifecycles (receive → return) in one process (not profiled), "
+        f"{wall / n * 1e3:.1f} ms each"
+    )
     print(f"  client (Python) CPU     {client / n * 1e3:6.1f} ms per lifecycle")
     if server0 is not None and server1 is not None:
         print(f"  PostgreSQL backend CPU  {(server1 - server0) / n * 1e3:6.1f} ms per lifecycle")
@@ -386,10 +408,11 @@ def profile(a: Actors, days: list[dt.date], indices: list[int]) -> None:
         print(f"    {len(times) / n:5.1f}  {sum(times) / n * 1e3:6.2f} ms  {name}")
 
     # 2. a profiled run: which Python functions
+    taken = [intake(i, a, days) for i in profiled]
     prof = cProfile.Profile()
     prof.enable()
-    for i in profiled:
-        lifecycle(i, a, days, None)
+    for i, dossier in zip(profiled, taken, strict=True):
+        lifecycle(i, a, days, None, dossier)
     prof.disable()
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)
@@ -490,44 +513,51 @@ def main() -> None:
         a = load_actors(pks)
         queries = count_queries(a, days, [next(spare) for _ in range(WARMUP_COUNTED)])
         print()
+        per_lifecycle = sum(queries[t] for t in TRANSITIONS)
         print(
-            f"SQL statements per lifecycle: {sum(queries.values()):.0f} (single process, warm; "
-            "BEGIN/COMMIT not counted; each transition is one transaction, plus the outbox "
-            "task enqueued in its own transaction after the commit)"
+            f"SQL statements per lifecycle: {per_lifecycle:.0f}, plus {queries[INTAKE]:.0f} "
+            "for the intake (single process, warm; BEGIN/COMMIT not counted; each transition "
+            "is one transaction)"
         )
-        for t in TRANSITIONS:
+        for t in (INTAKE, *TRANSITIONS):
             print(f"  {t:<20} {queries[t]:5.1f}")
 
         warmups = [[next(spare) for _ in range(WARMUP_PER_WORKER)] for _ in range(w)]
         profiled = [next(spare) for _ in range(PROFILED)] if args.profile else []
         connections.close_all()
         ctx = mp.get_context("fork")
-        barrier = ctx.Barrier(w + 1)
+        barriers = (ctx.Barrier(w + 1), ctx.Barrier(w + 1))
         results = ctx.Queue()
         procs = [
             ctx.Process(
                 target=worker,
-                args=(list(range(k, n, w)), warmups[k], pks, days, barrier, results),
+                args=(list(range(k, n, w)), warmups[k], pks, days, barriers, results),
             )
             for k in range(w)
         ]
         for p in procs:
             p.start()
-        barrier.wait()
+        barriers[0].wait()
+        barriers[1].wait()
         outcomes = [results.get(timeout=3600) for _ in procs]
         for p in procs:
             p.join()
             if p.exitcode != 0:
                 sys.exit(f"a worker failed (exit code {p.exitcode})")
         wall = max(o[1] for o in outcomes) - min(o[0] for o in outcomes)
+        intake_wall = max(o[4] for o in outcomes) - min(o[3] for o in outcomes)
         timing: dict[str, list[float]] = defaultdict(list)
-        for _, _, per in outcomes:
+        for _, _, per, _, _ in outcomes:
             for key, values in per.items():
                 timing[key].extend(values)
 
         rate = n / wall
         print()
-        print(f"{n} lifecycles ({n * len(TRANSITIONS)} transitions), {w} worker processes")
+        print(f"set-up: {n} intakes in {intake_wall:.2f} s, {n / intake_wall:.1f} intakes/s")
+        print(
+            f"{n} lifecycles, receive → return ({n * len(TRANSITIONS)} transitions), "
+            f"{w} worker processes"
+        )
         print(f"  wall time        {wall:8.2f} s")
         print(f"  lifecycles/s     {rate:8.1f}   (target >= {TARGET:.0f})")
         print(f"  transitions/s    {n * len(TRANSITIONS) / wall:8.1f}")

@@ -127,6 +127,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_PREPARED_STATEMENTS", True
+):
+    # Server-side binding lets psycopg prepare the statements a process repeats (after two
+    # uses), so PostgreSQL plans each one once per connection instead of at every call: this
+    # halves the server's CPU per dossier transition (docs/performance.md). Behind PgBouncer
+    # in transaction mode, set DB_PREPARED_STATEMENTS=false (or use PgBouncer >= 1.21 with
+    # max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update({"server_side_binding": True, "prepare_threshold": 2})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- auth
@@ -194,6 +204,23 @@ MOTCUA_NATIONAL_PORTAL_CLIENT_ID = env_str("MOTCUA_NATIONAL_PORTAL_CLIENT_ID") o
 MOTCUA_NATIONAL_PORTAL_CLIENT_SECRET = env_str("MOTCUA_NATIONAL_PORTAL_CLIENT_SECRET") or None
 MOTCUA_NATIONAL_PORTAL_TIMEOUT = env_int("MOTCUA_NATIONAL_PORTAL_TIMEOUT", 15)
 MOTCUA_OUTBOX_MAX_ATTEMPTS = env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 12)
+
+# ---------------------------------------------------------------- documents (forms as signed PDFs)
+# See docs/forms.md. The public address of the site, printed in the QR code of form 01 (the
+# public lookup page is MOTCUA_PUBLIC_BASE_URL + "/lookup/?code=<dossier code>").
+MOTCUA_PUBLIC_BASE_URL = env_str("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The agency's real signing certificate (PKCS#12 file and its passphrase). Unset: a development
+# certificate per agency, issued by a development root, is generated under DATA_DIR/signing/.
+MOTCUA_SIGNING_PKCS12 = env_str("MOTCUA_SIGNING_PKCS12") or None
+MOTCUA_SIGNING_PASSPHRASE = env_str("MOTCUA_SIGNING_PASSPHRASE") or None
+# Root certificates (PEM or DER files, comma-separated) that the verification page trusts,
+# besides the development root when one exists.
+MOTCUA_SIGNING_TRUST_ROOTS = env_list("MOTCUA_SIGNING_TRUST_ROOTS", [])
+MOTCUA_SIGNING_DIR = DATA_DIR / "signing"
+# Largest PDF accepted by the verification page (bytes).
+MOTCUA_VERIFY_MAX_BYTES = env_int("MOTCUA_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
+# Most dossiers printed in one register (form 06); narrow the period above that.
+MOTCUA_REGISTER_MAX_ROWS = env_int("MOTCUA_REGISTER_MAX_ROWS", 2000)
 
 # ---------------------------------------------------------------- REST API
 # See docs/api.md. Token authentication comes first so that a request without credentials gets
@@ -271,5 +298,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint's font subsetting logs every step at INFO
+        "fontTools": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -470,7 +470,8 @@ def _steps(dossier: Dossier) -> list[DossierStep]:
     """The dossier's processing steps in order, read once per transition."""
     cached: list[DossierStep] | None = getattr(dossier, "_steps", None)
     if cached is None:
-        cached = [refs.attach_step(s) for s in DossierStep.objects.filter(dossier=dossier)]
+        rows = DossierStep.objects.filter(dossier=dossier).order_by("order")
+        cached = [refs.attach_step(s) for s in rows]
         dossier._steps = cached  # type: ignore[attr-defined]
     return cached
 
