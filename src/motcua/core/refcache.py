@@ -45,7 +45,8 @@ class ReferenceCache(Generic[M]):
         self.ttl = ttl
         self._rows: dict[Any, tuple[float, M]] = {}
         self._lock = threading.Lock()
-        for sender in (model, *invalidated_by):
+        senders: list[type[models.Model]] = [model, *invalidated_by]
+        for sender in senders:
             post_save.connect(self._on_change, sender=sender, weak=False)
             post_delete.connect(self._on_change, sender=sender, weak=False)
         _registry.append(self)

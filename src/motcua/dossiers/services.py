@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import OnlineLevel, ProcedureVersion, RequiredDocument
 from motcua.catalog.selectors import version_in_force
+from motcua.core.compiled import CompiledRead
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.services import audit_record
 from motcua.dossiers import clock, refs
@@ -119,8 +120,10 @@ def _counter_next(agency_id: int, day: dt.date) -> int:
             f"{table}.last_value + 1 RETURNING last_value",
             [agency_id, connection.ops.adapt_datefield_value(day)],
         )
-        (value,) = cursor.fetchone() or (None,)
-    return int(value)
+        row = cursor.fetchone()
+    if row is None:  # pragma: no cover - RETURNING always gives the row
+        raise RuntimeError("the dossier code counter returned no row")
+    return int(row[0])
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -159,6 +162,15 @@ def _when(at: dt.datetime | None, dossier: Dossier | None = None) -> dt.datetime
     return at
 
 
+#: The transitions' two reads, compiled once (see :mod:`motcua.core.compiled`).
+_LOCKING_READ = CompiledRead(
+    Dossier, lambda pk: Dossier.objects.select_for_update().filter(pk=pk).order_by()
+)
+_STEPS_READ = CompiledRead(
+    DossierStep, lambda dossier: DossierStep.objects.filter(dossier_id=dossier).order_by("order")
+)
+
+
 def _lock(dossier: Dossier) -> Dossier:
     """Lock the dossier row and read it fresh, with its processing steps.
 
@@ -168,7 +180,10 @@ def _lock(dossier: Dossier) -> Dossier:
     the procedure version come from the in-process reference cache (:mod:`.refs`); the steps
     are read in one more statement once the dossier has any.
     """
-    d = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    found = _LOCKING_READ.fetch(dossier.pk)
+    if not found:
+        raise Dossier.DoesNotExist(f"no dossier with id {dossier.pk}")
+    d = found[0]
     refs.attach_dossier(d)
     if d.current_step_id is not None:
         steps = _steps(d)
@@ -470,8 +485,7 @@ def _steps(dossier: Dossier) -> list[DossierStep]:
     """The dossier's processing steps in order, read once per transition."""
     cached: list[DossierStep] | None = getattr(dossier, "_steps", None)
     if cached is None:
-        rows = DossierStep.objects.filter(dossier=dossier).order_by("order")
-        cached = [refs.attach_step(s) for s in rows]
+        cached = [refs.attach_step(s) for s in _STEPS_READ.fetch(dossier.pk)]
         dossier._steps = cached  # type: ignore[attr-defined]
     return cached
 

@@ -1,0 +1,89 @@
+"""Queries compiled once per process: for the few reads every dossier transition makes.
+
+Django compiles a queryset to SQL at every evaluation. For a 50-column model that costs
+more Python time than PostgreSQL needs to run the query (docs/performance.md). A
+:class:`CompiledRead` asks the ORM for the SQL, the column order and the value converters
+once per database connection (alias and thread), then runs the SQL with new parameters and
+builds model instances with :meth:`Model.from_db`, exactly as the queryset would.
+
+Only plain reads of one model's concrete columns qualify (no ``select_related``, no
+annotations, no deferred fields); the constructor checks it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, models
+from django.core.exceptions import EmptyResultSet
+from django.db.models.expressions import Col
+
+M = TypeVar("M", bound=models.Model)
+
+#: Stands for the parameters in the queryset the SQL is compiled from: the parameters are
+#: integers (primary and foreign keys), and this one fits every integer column but the small
+#: ones.
+PLACEHOLDER = 2_000_000_001
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    attnames: list[str]
+    converters: dict[int, Any]
+    compiler: Any
+    positions: list[int]  # where each call parameter goes in the statement's parameters
+    constants: list[Any]
+
+
+class CompiledRead(Generic[M]):
+    """``build(PLACEHOLDER, …)`` returns the queryset; :meth:`fetch` runs it with values."""
+
+    def __init__(self, model: type[M], build: Callable[..., models.QuerySet[M]]) -> None:
+        self.model = model
+        self.build = build
+        # per connection object (one per alias and thread): the compiler keeps its connection
+        self._by_connection: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
+
+    def _compile(self, alias: str, arity: int) -> _Compiled:
+        queryset = self.build(*([PLACEHOLDER] * arity))
+        compiler = queryset.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet as exc:
+            raise ValueError("the placeholder does not fit a filtered column") from exc
+        columns = [expression for expression, _, _ in compiler.select]
+        if compiler.klass_info is None or compiler.klass_info.get("related_klass_infos"):
+            raise ValueError("a compiled read selects one model's own columns")
+        if not all(isinstance(c, Col) and c.target.model is self.model for c in columns):
+            raise ValueError("a compiled read selects only the model's concrete columns")
+        positions = [i for i, value in enumerate(params) if value == PLACEHOLDER]
+        if len(positions) != arity:
+            raise ValueError(f"expected {arity} placeholders, found {len(positions)}")
+        return _Compiled(
+            sql=sql,
+            attnames=[c.target.attname for c in columns],
+            converters=compiler.get_converters(columns),
+            compiler=compiler,
+            positions=positions,
+            constants=list(params),
+        )
+
+    def fetch(self, *values: Any, using: str = "default") -> list[M]:
+        """The rows for ``values`` (in the order of the placeholders), as model instances."""
+        connection = connections[using]
+        compiled = self._by_connection.get(connection)
+        if compiled is None:
+            compiled = self._by_connection[connection] = self._compile(using, len(values))
+        params = list(compiled.constants)
+        for position, value in zip(compiled.positions, values, strict=True):
+            params[position] = value
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows: Sequence[Any] = cursor.fetchall()
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return [self.model.from_db(using, compiled.attnames, row) for row in rows]
