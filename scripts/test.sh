@@ -4,8 +4,9 @@
 #   bash scripts/test.sh                 # on SQLite (default)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua bash scripts/test.sh
 #
-# Extra arguments go to pytest. The browser tests need Debian's chromium: it is installed
-# with apt-get when missing and this script runs as root (or with sudo available).
+# Extra arguments go to pytest. The browser tests need Debian's chromium, and the PDF forms
+# need Pango and HarfBuzz (WeasyPrint): they are installed with apt-get when missing and this
+# script runs as root (or with sudo available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,13 +17,21 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
-if [ ! -x /usr/bin/chromium ]; then
+missing=""
+[ -x /usr/bin/chromium ] || missing="chromium"
+# WeasyPrint (forms 01-06 as PDF) loads these libraries at run time
+if command -v dpkg >/dev/null 2>&1; then
+  for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+  done
+fi
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq $missing >/dev/null
   elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+    sudo apt-get update -qq && sudo apt-get install -y -qq $missing >/dev/null
   else
-    echo "scripts/test.sh: /usr/bin/chromium is missing; install Debian's chromium package." >&2
+    echo "scripts/test.sh: missing Debian packages:$missing; install them with apt-get." >&2
     exit 1
   fi
 fi

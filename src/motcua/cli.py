@@ -56,6 +56,7 @@ def prepare_database(*, verbose: bool = True) -> list[Any]:
     the demo accounts on first start. Idempotent. Returns the demo accounts created now."""
     from django.core.management import call_command
 
+    from motcua.catalog.demo import demo_required_documents_ensure
     from motcua.catalog.reference import load_reference
     from motcua.org.models import AdministrativeUnit, User
     from motcua.org.services import demo_accounts_ensure, roles_ensure
@@ -68,7 +69,9 @@ def prepare_database(*, verbose: bool = True) -> list[Any]:
     roles_ensure()
     if User.objects.exists():
         return []
-    return demo_accounts_ensure()
+    created = demo_accounts_ensure()
+    demo_required_documents_ensure()
+    return created
 
 
 def print_demo_accounts(users: Sequence[Any]) -> None:
@@ -120,6 +123,12 @@ def cmd_up(args: argparse.Namespace) -> int:
     created = prepare_database()
     if created:
         print_demo_accounts(created)
+    from motcua.documents.system import ensure_pdf_engine
+
+    # PDF forms need Pango/HarfBuzz: installed with apt-get when allowed, else say what to install
+    problem = ensure_pdf_engine()
+    if problem:
+        print(f"motcua: {problem}", file=sys.stderr)
     if not _port_free(args.host, args.port):
         return _fail(
             f"cổng {args.host}:{args.port} đang bận; chọn cổng khác bằng --port.",

@@ -20,6 +20,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+GUIDE_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "user-guide" / "img"
+#: Set MOTCUA_DOCS_SCREENSHOTS=1 to refresh the user guide's pictures from the browser tests;
+#: ordinary runs leave the committed pictures alone.
+WRITE_GUIDE = os.environ.get("MOTCUA_DOCS_SCREENSHOTS") == "1"
+
+
+def guide_copy(shot: Path, name: str | None = None) -> None:
+    """Copy a screenshot into docs/user-guide/img/ when MOTCUA_DOCS_SCREENSHOTS=1."""
+    if WRITE_GUIDE:
+        GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
+        (GUIDE_IMAGES / (name or shot.name)).write_bytes(shot.read_bytes())
 
 
 @pytest.fixture(scope="session")

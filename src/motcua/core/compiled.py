@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connections, models
 from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=models.Model)

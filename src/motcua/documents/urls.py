@@ -1,7 +1,14 @@
 """URLs of the generated documents (forms 01–06, stop notice) and signature verification."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from motcua.documents import views
 
 app_name = "documents"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("dossiers/<str:code>/forms/<str:form>/", views.dossier_form, name="dossier_form"),
+    path("register/", views.register, name="register"),
+    path("<int:pk>/download/", views.download, name="download"),
+    path("verify/", views.verify, name="verify"),
+]
