@@ -26,7 +26,7 @@ from motcua.catalog.selectors import versions_in_force, versions_search
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.text import fold
 from motcua.dossiers.models import Dossier, DossierDocument, Handover
-from motcua.dossiers.selectors import dossiers_visible_to
+from motcua.dossiers.selectors import DOSSIER_RELATED, dossiers_visible_to
 from motcua.dossiers.states import Action, State
 from motcua.org.models import Agency, User
 from motcua.org.roles import Role
@@ -105,15 +105,7 @@ def counter_dossier_get(*, user: User, identifier: str) -> Dossier:
     """One dossier of this counter by code or submission number, else NOT_FOUND."""
     dossier = (
         counter_dossiers(user=user)
-        .select_related(
-            "procedure_version__procedure",
-            "procedure_version__sector",
-            "applicant",
-            "receiving_agency",
-            "competent_agency",
-            "current_agency",
-            "reception_point",
-        )
+        .select_related(*DOSSIER_RELATED)
         .filter(Q(code=identifier) | Q(reference=identifier))
         .first()
     )

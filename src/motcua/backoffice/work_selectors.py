@@ -43,7 +43,7 @@ from motcua.dossiers.models import (
     StopNotice,
     SupplementRequest,
 )
-from motcua.dossiers.selectors import dossiers_visible_to
+from motcua.dossiers.selectors import DOSSIER_RELATED, dossiers_visible_to
 from motcua.dossiers.states import CLOCK_STOPPED, Action, State, allowed_from
 from motcua.org.models import ServicePoint, User
 from motcua.org.roles import Role
@@ -654,15 +654,7 @@ class DossierPage:
 def dossier_detail_queryset() -> QuerySet[Dossier]:
     """A dossier with every history the page shows, prefetched (a fixed number of queries)."""
     return Dossier.objects.select_related(
-        "procedure_version__procedure",
-        "procedure_version__sector",
-        "applicant",
-        "receiving_agency",
-        "competent_agency",
-        "current_agency",
-        "reception_point",
-        "current_step__agency",
-        "submitter",
+        *DOSSIER_RELATED,
         "apology__issued_by",
         "stop_notice__by",
     ).prefetch_related(

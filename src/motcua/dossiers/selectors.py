@@ -29,6 +29,20 @@ from motcua.people.models import Mandate
 _CITY_WIDE_KINDS = (Agency.Kind.SERVICE_CENTER, Agency.Kind.PEOPLES_COMMITTEE)
 
 
+#: The relations shown with one dossier (pages and API responses): one query with the joins.
+DOSSIER_RELATED = (
+    "procedure_version__procedure",
+    "procedure_version__sector",
+    "applicant",
+    "receiving_agency",
+    "competent_agency",
+    "current_agency",
+    "reception_point",
+    "current_step__agency",
+    "submitter",
+)
+
+
 def _agency_subtree(root: Agency) -> list[int]:
     ids = [root.pk]
     frontier = [root.pk]
@@ -158,17 +172,7 @@ def dossier_get(*, user: User, identifier: str) -> Dossier:
     reported as not found (no information leaks about its existence)."""
     dossier = (
         dossiers_visible_to(user)
-        .select_related(
-            "procedure_version__procedure",
-            "procedure_version__sector",
-            "applicant",
-            "receiving_agency",
-            "competent_agency",
-            "current_agency",
-            "reception_point",
-            "current_step__agency",
-            "submitter",
-        )
+        .select_related(*DOSSIER_RELATED)
         .filter(Q(code=identifier) | Q(reference=identifier))
         .first()
     )
