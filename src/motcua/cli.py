@@ -5,6 +5,7 @@
     motcua load-reference   (re)load Hà Nội's reference data (idempotent)
     motcua deadline ...     compute a legal due instant
     motcua calendar ...     list the days off and make-up days of a year, with their sources
+    motcua indicators ...   the Decision 766 scorecard, or one indicator from raw counts
 
 Bad arguments end with exit status 2 and one sentence, in Vietnamese and English.
 """
@@ -21,6 +22,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
+
+from motcua.indicators import cli as indicators_cli
 
 SETTINGS = "motcua.settings"
 
@@ -344,6 +347,7 @@ def build_parser() -> Parser:
     sub.add_parser(
         "calendar", help="list days off and make-up days (motcua calendar --help)", add_help=False
     )
+    indicators_cli.add_parser(sub)
     return parser
 
 
@@ -361,7 +365,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_manage(args)
     if unknown:
         parser.error(f"unrecognised arguments: {' '.join(unknown)}")
-    handlers = {"up": cmd_up, "load-reference": cmd_load_reference}
+    handlers = {
+        "up": cmd_up,
+        "load-reference": cmd_load_reference,
+        "indicators": indicators_cli.run,
+    }
     return handlers[args.command](args)
 
 

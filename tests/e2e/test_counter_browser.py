@@ -90,6 +90,8 @@ def test_receiver_takes_a_counter_dossier_and_prints_the_receipt(
     shots: Path,
     actors: Actors,  # noqa: F811 - the fixture
 ) -> None:
+    from playwright.sync_api import expect
+
     demo_required_documents_ensure()
     base = live_server.url
     _log_in(page, base, actors.receiver)
@@ -110,7 +112,8 @@ def test_receiver_takes_a_counter_dossier_and_prints_the_receipt(
     number.fill(actors.profile.personal_id or "")
     page.get_by_role("button", name="Tra cứu").click()
     page.get_by_text("Đã có trong hệ thống", exact=False).wait_for()
-    assert not page.get_by_label("Họ và tên").is_visible()
+    # the name fields go once the lookup's answer is swapped in (auto-waiting assertion)
+    expect(page.get_by_label("Họ và tên")).to_be_hidden()
     # (keyboard: Enter in the number looks it up and does not submit the form)
     number.fill(NEW_APPLICANT_ID)
     number.press("Enter")

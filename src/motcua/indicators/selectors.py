@@ -1,0 +1,332 @@
+"""Reads for the Decision 766 scorecard: count the inputs of a period and scope in the database
+and score them with :mod:`motcua.indicators.engine`.
+
+Only the indicators whose inputs this system records today are counted; every other indicator
+is listed with ``score: null`` and the note "no data yet" (never a made-up number):
+
+* ``PROGRESS_ON_TIME`` (2.1): dossiers received in the period (``received_at``); on time =
+  finished early or on time and not counted late by a late apology (``forced_late``), or still
+  open and not yet past their due instant at the end of the period (or now, if earlier).
+  Dossiers stopped or withdrawn without a result count as on time unless already past due.
+* ``DOSSIER_SYNC`` (1.4): of those dossiers, the ones whose every national-portal message has
+  been delivered (``OutboxMessage`` topic ``national_portal.dossier``, key = reference). Our own
+  count stands in for the national counts, which only the portal knows.
+* ``ONLINE_DOSSIER_SHARE`` (3.3): of those dossiers, the ones received online (channel 2),
+  times the sync rate. The "electronic result when the result is a document" condition is not
+  checked yet (the result file is not recorded): said in the indicator's note.
+* ``ONLINE_SERVICE_PROVIDED`` (3.1): procedure versions in force on the period's last day
+  (competent agency in scope) offered online (toàn trình or một phần) / all of them whose
+  online level is recorded (a blank level is left out and said in the note; none recorded:
+  no data). The "eligible for toàn trình" flag of the national database is not recorded.
+* ``ONLINE_SERVICE_USED`` (3.2): of the procedures offered online, those with at least one
+  dossier received online in the period and scope.
+
+Scope: the city, or one agency with its sub-agencies — a dossier belongs to an agency when the
+agency is competent for it or received it. These are operator reads (command line); a view that
+shows them must first check that the user may supervise the scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from motcua.catalog.models import OnlineLevel, ProcedureVersion
+from motcua.catalog.selectors import versions_in_force
+from motcua.dossiers.models import Channel, Dossier, StepOutcome
+from motcua.integrations.models import OutboxMessage
+from motcua.org.models import Agency
+from motcua.workcal.types import VN_TZ
+
+from .engine import IndicatorInputError, MetricInput, round2, ruleset_for, score_card
+
+__all__ = [
+    "Period",
+    "Scope",
+    "figures_for",
+    "indicator_inputs",
+    "parse_period",
+    "parse_scope",
+    "scorecard_for",
+]
+
+NATIONAL_PORTAL_TOPIC = "national_portal.dossier"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Days ``start`` (included) to ``end`` (excluded), Hà Nội time."""
+
+    kind: str  # month | quarter | year | range
+    start: dt.date
+    end: dt.date
+    label: str
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    def previous(self) -> Period:
+        """The period of the same kind just before (for a range: as many days before)."""
+        if self.kind == "month":
+            start = _month_start(self.start.year, self.start.month - 1)
+            return Period("month", start, self.start, f"{start:%Y-%m}")
+        if self.kind == "quarter":
+            start = _month_start(self.start.year, self.start.month - 3)
+            label = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+            return Period("quarter", start, self.start, label)
+        if self.kind == "year":
+            start = dt.date(self.start.year - 1, 1, 1)
+            return Period("year", start, self.start, str(start.year))
+        start = self.start - (self.end - self.start)
+        return Period("range", start, self.start, f"{start}..{self.start - dt.timedelta(days=1)}")
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(0), tzinfo=VN_TZ)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.end, dt.time(0), tzinfo=VN_TZ)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    agency: Agency | None = None
+
+    @property
+    def label(self) -> str:
+        return "city" if self.agency is None else f"agency:{self.agency.code}"
+
+
+def _bad_period(raw: str) -> IndicatorInputError:
+    return IndicatorInputError(
+        "period",
+        f"kỳ {raw!r} không hợp lệ; dùng YYYY-MM, YYYY-Qn, YYYY hoặc YYYY-MM-DD..YYYY-MM-DD.",
+        f"invalid period {raw!r}; use YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD.",
+    )
+
+
+def _month_start(year: int, month: int) -> dt.date:
+    return dt.date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def parse_period(raw: str) -> Period:
+    """``2026-10`` (month), ``2026-Q4`` (quarter), ``2026`` (year) or
+    ``2026-10-01..2026-10-15`` (both days included)."""
+    text = raw.strip().upper()
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            year, month = int(m[1]), int(m[2])
+            start = dt.date(year, month, 1)
+            return Period("month", start, _month_start(year, month + 1), text)
+        if m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
+            year, quarter = int(m[1]), int(m[2])
+            first = 3 * quarter - 2
+            return Period("quarter", dt.date(year, first, 1), _month_start(year, first + 3), text)
+        if m := re.fullmatch(r"(\d{4})", text):
+            year = int(m[1])
+            return Period("year", dt.date(year, 1, 1), dt.date(year + 1, 1, 1), text)
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+            start, last = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
+            if last < start:
+                raise _bad_period(raw)
+            return Period("range", start, last + dt.timedelta(days=1), text)
+    except ValueError as exc:  # an impossible date, e.g. 2026-13
+        if isinstance(exc, IndicatorInputError):
+            raise
+        raise _bad_period(raw) from None
+    raise _bad_period(raw)
+
+
+def parse_scope(raw: str) -> Scope:
+    """``city`` or ``agency:CODE``."""
+    text = raw.strip()
+    if text.lower() == "city":
+        return Scope()
+    kind, sep, code = text.partition(":")
+    if kind.lower() != "agency" or not sep or not code.strip():
+        raise IndicatorInputError(
+            "scope",
+            f"phạm vi {raw!r} không hợp lệ; dùng city hoặc agency:MÃ.",
+            f"invalid scope {raw!r}; use city or agency:CODE.",
+        )
+    agency = Agency.objects.filter(code=code.strip()).first()
+    if agency is None:
+        raise IndicatorInputError(
+            "scope",
+            f"không có cơ quan mã {code.strip()!r}.",
+            f"there is no agency with code {code.strip()!r}.",
+        )
+    return Scope(agency)
+
+
+def _subtree(root: Agency) -> list[int]:
+    ids = [root.pk]
+    frontier = [root.pk]
+    while frontier:
+        frontier = list(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def _received(period: Period, scope: Scope) -> QuerySet[Dossier]:
+    qs = Dossier.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
+    if scope.agency is not None:
+        ids = _subtree(scope.agency)
+        qs = qs.filter(Q(competent_agency_id__in=ids) | Q(receiving_agency_id__in=ids))
+    return qs
+
+
+def _versions(period: Period, scope: Scope) -> QuerySet[ProcedureVersion]:
+    """Procedure versions in force on the period's last day, competent agency in scope."""
+    versions = versions_in_force(on=period.last_day)
+    if scope.agency is not None:
+        versions = versions.filter(competent_agency_id__in=_subtree(scope.agency))
+    return versions
+
+
+def indicator_inputs(
+    period: Period, scope: Scope, *, now: dt.datetime | None = None
+) -> dict[str, MetricInput]:
+    """The counts of the indicators this system can compute today (see the module doc)."""
+    as_of = min(now or dt.datetime.now(tz=VN_TZ), period.end_at)
+    received = _received(period, scope)
+    total = received.count()
+    on_time = received.filter(
+        Q(outcome__in=[StepOutcome.EARLY, StepOutcome.ON_TIME], forced_late=False)
+        | Q(outcome="", forced_late=False) & (Q(due_at__isnull=True) | Q(due_at__gte=as_of))
+    ).count()
+    portal = OutboxMessage.objects.filter(topic=NATIONAL_PORTAL_TOPIC, key=OuterRef("reference"))
+    synced = received.filter(
+        Exists(portal.filter(status=OutboxMessage.Status.DELIVERED)),
+        ~Exists(portal.exclude(status=OutboxMessage.Status.DELIVERED)),
+    ).count()
+    online_received = received.filter(channel=Channel.ONLINE)
+    online = online_received.count()
+    # procedures whose online level is not recorded (blank) are left out: not guessed
+    known = _versions(period, scope).exclude(online_level="")
+    offered = known.exclude(online_level=OnlineLevel.NONE)
+    used = offered.filter(
+        Exists(online_received.filter(procedure_version__procedure_id=OuterRef("procedure_id")))
+    ).count()
+    inputs = {
+        "PROGRESS_ON_TIME": MetricInput(on_time, total),
+        "DOSSIER_SYNC": MetricInput(synced, total),
+    }
+    known_count = known.count()
+    if known_count:
+        offered_count = offered.count()
+        inputs["ONLINE_SERVICE_PROVIDED"] = MetricInput(offered_count, known_count)
+        inputs["ONLINE_SERVICE_USED"] = MetricInput(used, offered_count)
+    if total:
+        inputs["ONLINE_DOSSIER_SHARE"] = MetricInput(
+            online, total, {"syncRate": Fraction(synced * 100, total)}
+        )
+    else:
+        inputs["ONLINE_DOSSIER_SHARE"] = MetricInput(online, total)
+    return inputs
+
+
+def figures_for(period: Period, scope: Scope, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The city's own headline figures (as the seeds publish them): dossiers received by
+    channel, the on-time rate (same rule as ``PROGRESS_ON_TIME``, in percent, ``None`` without
+    dossiers) and the procedures in force by online level (toàn trình / một phần / none)."""
+    inputs = indicator_inputs(period, scope, now=now)
+    progress = inputs["PROGRESS_ON_TIME"]
+    received = _received(period, scope)
+    by_channel = {
+        row["channel"]: row["n"]
+        for row in received.order_by().values("channel").annotate(n=Count("pk"))
+    }
+    by_level = {
+        row["online_level"]: row["n"]
+        for row in _versions(period, scope)
+        .order_by()
+        .values("online_level")
+        .annotate(n=Count("pk"))
+    }
+    rate = (
+        round2(Fraction(progress.numerator) * 100 / Fraction(progress.denominator))
+        if progress.denominator
+        else None
+    )
+    return {
+        "dossiers_received": progress.denominator,
+        "dossiers_online": by_channel.get(Channel.ONLINE, 0),
+        "dossiers_counter": by_channel.get(Channel.DIRECT, 0),
+        "dossiers_post": by_channel.get(Channel.POST, 0),
+        "dossiers_on_time": progress.numerator,
+        "on_time_rate": rate,
+        "procedures_in_force": sum(by_level.values()),
+        "procedures_full_online": by_level.get(OnlineLevel.FULL, 0),
+        "procedures_partly_online": by_level.get(OnlineLevel.PARTIAL, 0),
+        "procedures_not_online": by_level.get(OnlineLevel.NONE, 0),
+        "procedures_level_unknown": by_level.get("", 0),
+    }
+
+
+def _score(period: Period, scope: Scope, now: dt.datetime | None) -> dict[str, Any]:
+    card = score_card(indicator_inputs(period, scope, now=now), ruleset_for(period.start))
+    data = card.as_dict()
+    for group in data["groups"]:
+        for ind in group["indicators"]:
+            if ind["metric"] == "ONLINE_DOSSIER_SHARE":
+                extra = "electronic-result condition not checked yet"
+                ind["note"] = f"{ind['note']}; {extra}" if ind.get("note") else extra
+    return data
+
+
+def _period_dict(period: Period) -> dict[str, str]:
+    return {
+        "label": period.label,
+        "kind": period.kind,
+        "from": period.start.isoformat(),
+        "to": period.last_day.isoformat(),
+    }
+
+
+def scorecard_for(
+    period: Period, scope: Scope, *, now: dt.datetime | None = None, compare: bool = True
+) -> dict[str, Any]:
+    """The scorecard of ``period`` and ``scope`` as JSON-ready data; with ``compare``, also
+    the previous period's total and each indicator's change (``None`` where either period has
+    no score)."""
+    figures = figures_for(period, scope, now=now)
+    data = {"period": _period_dict(period), "scope": scope.label, **_score(period, scope, now)}
+    data["figures"] = figures
+    if figures["procedures_level_unknown"]:
+        count = figures["procedures_level_unknown"]
+        unknown = f"{count} procedures without a recorded online level left out"
+        for group in data["groups"]:
+            for ind in group["indicators"]:
+                if ind["metric"] in {"ONLINE_SERVICE_PROVIDED", "ONLINE_SERVICE_USED"}:
+                    ind["note"] = f"{ind['note']}; {unknown}" if ind.get("note") else unknown
+    if not compare:
+        return data
+    before_period = period.previous()
+    try:
+        before = _score(before_period, scope, now)
+    except IndicatorInputError:  # before the first rule set: nothing to compare with
+        data["previous"] = None
+        return data
+    old_scores = {ind["metric"]: ind["score"] for g in before["groups"] for ind in g["indicators"]}
+    for group, old_group in zip(data["groups"], before["groups"], strict=True):
+        group["change"] = round(group["score"] - old_group["score"], 2)
+        for ind in group["indicators"]:
+            old = old_scores.get(ind["metric"])
+            ind["change"] = (
+                None if old is None or ind["score"] is None else round(ind["score"] - old, 2)
+            )
+    data["previous"] = {
+        "period": _period_dict(before_period),
+        "total": before["total"],
+        "complete": before["complete"],
+    }
+    data["change"] = round(data["total"] - before["total"], 2)
+    return data
