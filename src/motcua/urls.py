@@ -14,6 +14,7 @@ admin.site.site_title = _("motcua administration")
 admin.site.index_title = _("Catalogue, organisation and users")
 
 urlpatterns = [
+    path("feedback/", include("motcua.feedback.urls")),
     path("", include("motcua.portal.urls")),
     path("staff/", include("motcua.backoffice.urls")),
     path("documents/", include("motcua.documents.urls")),

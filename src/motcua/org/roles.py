@@ -79,6 +79,8 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "people.citizenprofile": _VIEW,
     },
     Role.SUPERVISOR: {
+        "feedback.report": _VIEW,
+        "feedback.routingrule": _VIEW,
         "catalog.procedure": _VIEW,
         "catalog.procedureversion": _VIEW,
         "org.agency": _VIEW,
@@ -87,6 +89,9 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "core.auditevent": _VIEW,
     },
     Role.ADMIN: {
+        "feedback.routingrule": _ALL,
+        "feedback.report": _VIEW,
+        "feedback.answer": _VIEW,
         "org.administrativeunit": _ALL,
         "org.agency": _ALL,
         "org.servicepoint": _ALL,

@@ -1,0 +1,124 @@
+"""The feedback API under /api/v1/feedback/: public reads, anonymous submission, actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from motcua.feedback.models import Report
+from tests.feedback.conftest import POINT_A, POINT_B, FeedbackActors, jpeg_bytes, upload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.feedback.api_urlconf")]
+
+BASE = "/api/v1/feedback/reports/"
+
+
+def _client(user: Any = None) -> APIClient:
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="vi")
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _form(**over: Any) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "category": "waste",
+        "text": "Rác thải tập kết trái phép ở đầu ngõ 12 suốt ba ngày",
+        "commune": "00004",
+        "address": "Ngõ 12 Đội Cấn",
+        "latitude": POINT_A[0],
+        "longitude": POINT_A[1],
+        "contact_phone": "0912345678",
+    }
+    form.update(over)
+    return form
+
+
+def test_anonymous_submission_with_photo_and_duplicate(fb: FeedbackActors, rules: None) -> None:
+    first = _client().post(BASE, _form(photos=[upload(jpeg_bytes())]), format="multipart")
+    assert first.status_code == 201, first.content
+    body = first.json()
+    assert body["status"] == "routed"
+    assert len(body["photos"]) == 1
+    assert "0912345678" not in first.content.decode()
+    second = _client().post(
+        BASE, _form(latitude=POINT_B[0], longitude=POINT_B[1]), format="multipart"
+    )
+    assert second.status_code == 201
+    assert [d["id"] for d in second.json()["duplicates"]] == [body["id"]]
+    near = _client().get(
+        BASE + "duplicates/",
+        {"category": "waste", "latitude": POINT_B[0], "longitude": POINT_B[1]},
+    )
+    assert near.status_code == 200
+    assert {d["id"] for d in near.json()} == {body["id"], second.json()["id"]}
+
+
+def test_bad_input_names_the_field_in_vietnamese(fb: FeedbackActors) -> None:
+    resp = _client().post(BASE, _form(latitude=10.77, longitude=106.70), format="json")
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["code"] == "feedback.outside_city"
+    assert "Hà Nội" in body["fields"]["latitude"][0]
+    resp = _client().post(BASE, _form(category="ufo"), format="json")
+    assert resp.status_code == 400
+    assert "category" in resp.json()["fields"]
+    resp = _client().post(
+        BASE,
+        _form(photos=[upload(b"not an image", "x.jpg")]),
+        format="multipart",
+    )
+    assert resp.status_code == 422
+    assert "photos[0]" in resp.json()["fields"]
+    assert Report.objects.count() == 0
+
+
+def test_staff_flow_and_permissions(fb: FeedbackActors, rules: None) -> None:
+    created = _client(fb.citizen).post(BASE, _form(), format="json").json()
+    url = f"{BASE}{created['id']}/"
+    assert _client().post(url + "accept/", {"level": "urgent"}).status_code in (401, 403)
+    assert (
+        _client(fb.ngoc_ha_receiver).post(url + "accept/", {"level": "urgent"}).status_code == 403
+    )
+    bad = _client(fb.ba_dinh_receiver).post(url + "accept/", {"level": "x"}, format="json")
+    assert bad.status_code == 400 and "level" in bad.json()["fields"]
+    ok = _client(fb.ba_dinh_receiver).post(url + "accept/", {"level": "urgent"}, format="json")
+    assert ok.status_code == 200 and ok.json()["level"] == "urgent"
+    queue = _client(fb.ba_dinh_receiver).get(BASE + "queue/")
+    assert [r["id"] for r in queue.json()] == [created["id"]]
+    assert _client(fb.citizen).get(BASE + "queue/").status_code == 403
+    answered = _client(fb.ba_dinh_processor).post(
+        url + "answer/",
+        {"text": "Đã thu gom toàn bộ rác tại điểm này.", "photos": [upload(jpeg_bytes())]},
+        format="multipart",
+    )
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["answer"]["text"].startswith("Đã thu gom")
+    assert _client(fb.other_citizen).post(url + "rate/", {"satisfied": True}).status_code == 403
+    rated = _client(fb.citizen).post(url + "rate/", {"satisfied": True}, format="json")
+    assert rated.status_code == 200 and rated.json()["satisfied"] is True
+    public = _client().get(url)
+    assert public.status_code == 200
+    assert public.json()["status"] == "answered"
+    assert fb.citizen.username not in public.content.decode()
+    listing = _client().get(BASE, {"commune": "00004", "status": "answered"})
+    assert [r["id"] for r in listing.json()["results"]] == [created["id"]]
+    measures = _client(fb.dispatcher).get(
+        BASE + "measures/", {"since": "2026-01-01", "until": "2030-12-31"}
+    )
+    assert measures.status_code == 200
+    assert measures.json()["handling_rate"] == 1.0
+    assert (
+        _client(fb.ba_dinh_receiver)
+        .get(BASE + "measures/", {"since": "2026-01-01", "until": "2030-12-31"})
+        .status_code
+        == 403
+    )
+
+
+def test_unknown_report_is_404(fb: FeedbackActors) -> None:
+    resp = _client().get(f"{BASE}999999/")
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "feedback.not_found"
