@@ -119,7 +119,7 @@ def test_next_in_queue_skips_the_one_done_and_waiting_ones(actors: Actors) -> No
 
 # ----------------------------------------------------------------------------- actions
 class _RollbackError(Exception):
-    pass
+    """Raised to roll a probe back after a service accepted it."""
 
 
 def _kwargs(action: Action, dossier: Dossier) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fontpkg_noto_serif
 import segno
 from django.conf import settings
 from django.db.models import Q
@@ -601,18 +602,13 @@ def font_files() -> dict[str, Path]:
     """The Vietnamese-covering fonts: Noto Serif from PyPI (``fontpkg-noto-serif``), with
     Debian's DejaVu Serif as a fallback when present."""
     fonts: dict[str, Path] = {}
-    try:
-        import fontpkg_noto_serif
-
-        root = Path(fontpkg_noto_serif.ROOT) / "files"
-        regular = root / "NotoSerif[wdth,wght].ttf"
-        italic = root / "NotoSerif-Italic[wdth,wght].ttf"
-        if regular.exists():
-            fonts["regular"] = regular
-        if italic.exists():
-            fonts["italic"] = italic
-    except ImportError:  # pragma: no cover - a declared dependency
-        pass
+    root = Path(fontpkg_noto_serif.ROOT) / "files"
+    regular = root / "NotoSerif[wdth,wght].ttf"
+    italic = root / "NotoSerif-Italic[wdth,wght].ttf"
+    if regular.exists():
+        fonts["regular"] = regular
+    if italic.exists():
+        fonts["italic"] = italic
     dejavu = Path("/usr/share/fonts/truetype/dejavu")
     for key, name in (("fallback", "DejaVuSerif.ttf"), ("fallback_bold", "DejaVuSerif-Bold.ttf")):
         if (dejavu / name).exists():

@@ -184,6 +184,10 @@ def _photos(request: Request) -> list[Any]:
     return list(files)
 
 
+#: The error answers every staff or citizen action on a report may give.
+_ACTION_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+
+
 class ReportViewSet(viewsets.GenericViewSet[Report]):
     """Reports and petitions (phản ánh, kiến nghị)."""
 
@@ -367,7 +371,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     @extend_schema(
         summary="Điều phối cho cơ quan / dispatcher routes to an agency",
         request=RouteInput,
-        responses={200: ReportPublicOut, **error_responses(400, 401, 403, 404, 409, 422)},
+        responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -381,7 +385,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     @extend_schema(
         summary="Tiếp nhận và phân loại / accept with a level",
         request=LevelInput,
-        responses={200: ReportPublicOut, **error_responses(400, 401, 403, 404, 409, 422)},
+        responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -395,7 +399,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     @extend_schema(
         summary="Đổi mức độ / change the level",
         request=LevelInput,
-        responses={200: ReportPublicOut, **error_responses(400, 401, 403, 404, 409, 422)},
+        responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="set-level", url_name="set-level")
     @idempotent
@@ -409,7 +413,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     @extend_schema(
         summary="Trả lại điều phối / return to the dispatcher",
         request=ReportReasonInput,
-        responses={200: ReportPublicOut, **error_responses(400, 401, 403, 404, 409, 422)},
+        responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     @idempotent
@@ -423,7 +427,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     @extend_schema(
         summary="Từ chối / reject with a reason",
         request=ReportReasonInput,
-        responses={200: ReportPublicOut, **error_responses(400, 401, 403, 404, 409, 422)},
+        responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -437,7 +441,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     @extend_schema(
         summary="Trả lời công khai / answer publicly",
         request={"multipart/form-data": AnswerInput, "application/json": AnswerInput},
-        responses={200: ReportPublicOut, **error_responses(400, 401, 403, 404, 409, 422)},
+        responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -480,7 +484,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     @extend_schema(
         summary="Gộp phản ánh trùng / merge a duplicate into this report",
         request=MergeInput,
-        responses={200: ReportPublicOut, **error_responses(400, 401, 403, 404, 409, 422)},
+        responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     @idempotent
