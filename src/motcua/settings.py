@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "motcua.workcal",
     "motcua.org",
     "motcua.people",
+    "motcua.accounts",
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.documents",
