@@ -39,6 +39,8 @@ export MOTCUA_DATA_DIR="$data"
 # Schemathesis sends thousands of requests from one address: keep throttling out of its way.
 export API_AUTH_TOKEN_RATE=${API_AUTH_TOKEN_RATE:-100000/minute}
 export API_LOOKUP_RATE=${API_LOOKUP_RATE:-100000/minute}
+export API_FEEDBACK_ANON_RATE=${API_FEEDBACK_ANON_RATE:-100000/minute}
+export API_FEEDBACK_USER_RATE=${API_FEEDBACK_USER_RATE:-100000/minute}
 
 port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"

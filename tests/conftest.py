@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from motcua.catalog.reference import load_reference
 from motcua.core import refcache
@@ -30,7 +31,8 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> None:
     """A test starts with empty in-process caches: a rolled-back test may leave primary keys
-    that the next one reuses for other rows."""
+    that the next one reuses for other rows; rate-limit counters start at zero."""
+    cache.clear()
     refcache.clear_all()
     outbox_services._kick_window.reset()
 

@@ -204,6 +204,12 @@ MOTCUA_NATIONAL_PORTAL_TOKEN_URL = env_str("MOTCUA_NATIONAL_PORTAL_TOKEN_URL") o
 MOTCUA_NATIONAL_PORTAL_CLIENT_ID = env_str("MOTCUA_NATIONAL_PORTAL_CLIENT_ID") or None
 MOTCUA_NATIONAL_PORTAL_CLIENT_SECRET = env_str("MOTCUA_NATIONAL_PORTAL_CLIENT_SECRET") or None
 MOTCUA_NATIONAL_PORTAL_TIMEOUT = env_int("MOTCUA_NATIONAL_PORTAL_TIMEOUT", 15)
+# Citizen notices by SMS (motcua.integrations.notify): the gateway bridge's URL, bearer token
+# and brandname. No URL: SMS are skipped, e-mail (EMAIL_BACKEND) still goes.
+MOTCUA_SMS_URL = env_str("MOTCUA_SMS_URL") or None
+MOTCUA_SMS_TOKEN = env_str("MOTCUA_SMS_TOKEN") or None
+MOTCUA_SMS_SENDER = env_str("MOTCUA_SMS_SENDER", "MOTCUA")
+MOTCUA_SMS_TIMEOUT = env_int("MOTCUA_SMS_TIMEOUT", 10)
 MOTCUA_OUTBOX_MAX_ATTEMPTS = env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 12)
 
 # ---------------------------------------------------------------- documents (forms as signed PDFs)
@@ -242,6 +248,9 @@ REST_FRAMEWORK = {
         "auth-token": env_str("API_AUTH_TOKEN_RATE", "30/minute"),
         # Public dossier progress lookup (code + last digits of the identity number).
         "lookup": env_str("API_LOOKUP_RATE", "60/minute"),
+        # Filing or following a citizen report (motcua.feedback.throttle), page and API.
+        "feedback-anon": env_str("API_FEEDBACK_ANON_RATE", "10/hour"),
+        "feedback-user": env_str("API_FEEDBACK_USER_RATE", "60/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from motcua.feedback.models import Report
 from tests.feedback.conftest import POINT_A, POINT_B, FeedbackActors, jpeg_bytes, upload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.feedback.api_urlconf")]
+pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/feedback/reports/"
 
@@ -87,7 +87,7 @@ def test_staff_flow_and_permissions(fb: FeedbackActors, rules: None) -> None:
     ok = _client(fb.ba_dinh_receiver).post(url + "accept/", {"level": "urgent"}, format="json")
     assert ok.status_code == 200 and ok.json()["level"] == "urgent"
     queue = _client(fb.ba_dinh_receiver).get(BASE + "queue/")
-    assert [r["id"] for r in queue.json()] == [created["id"]]
+    assert [r["id"] for r in queue.json()["results"]] == [created["id"]]
     assert _client(fb.citizen).get(BASE + "queue/").status_code == 403
     answered = _client(fb.ba_dinh_processor).post(
         url + "answer/",
@@ -122,3 +122,56 @@ def test_unknown_report_is_404(fb: FeedbackActors) -> None:
     resp = _client().get(f"{BASE}999999/")
     assert resp.status_code == 404
     assert resp.json()["code"] == "feedback.not_found"
+
+
+def test_anonymous_filing_is_rate_limited_per_address(
+    fb: FeedbackActors, rules: None, settings: Any
+) -> None:
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "feedback-anon": "2/hour", "feedback-user": "3/hour"},
+    }
+    for _ in range(2):
+        assert _client().post(BASE, _form(), format="json").status_code == 201
+    refused = _client().post(BASE, _form(), format="json")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 0
+    # the refusal wrote nothing; following an existing report draws on the same budget
+    assert Report.objects.count() == 2
+    first = Report.objects.order_by("pk").first()
+    assert first is not None
+    follow = _client().post(f"{BASE}{first.pk}/follow/", {"contact_phone": "0987654321"})
+    assert follow.status_code == 429
+    # a signed-in citizen has a budget of their own, per account
+    for _ in range(3):
+        assert _client(fb.citizen).post(BASE, _form(), format="json").status_code == 201
+    assert _client(fb.citizen).post(BASE, _form(), format="json").status_code == 429
+    # staff actions are not counted against anyone
+    assert _client(fb.ba_dinh_receiver).get(BASE + "queue/").status_code == 200
+
+
+def test_duplicates_is_a_plain_list_and_queue_is_paged(fb: FeedbackActors, rules: None) -> None:
+    for _ in range(3):
+        assert _client(fb.citizen).post(BASE, _form(), format="json").status_code == 201
+    near = _client().get(BASE + "duplicates/", {"category": "waste", "commune": "00004"})
+    assert isinstance(near.json(), list)
+    first = _client(fb.ba_dinh_receiver).get(BASE + "queue/", {"page_size": 2}).json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = _client(fb.ba_dinh_receiver).get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    ids = [r["id"] for r in first["results"] + second["results"]]
+    assert len(set(ids)) == 3
+
+
+def test_too_many_photos_is_a_rule_answered_422(fb: FeedbackActors, rules: None) -> None:
+    photos = [upload(jpeg_bytes(), f"anh{i}.jpg") for i in range(6)]
+    resp = _client().post(BASE, _form(photos=photos), format="multipart")
+    assert resp.status_code == 422
+    assert "photos" in resp.json()["fields"]
+    # a JSON body has no photos field at all: an unknown "photos" key is ignored, not a file
+    resp = _client().post(BASE, _form(photos=["x"]), format="json")
+    assert resp.status_code == 201
+    assert resp.json()["photos"] == []
+    assert Report.objects.count() == 1

@@ -16,6 +16,7 @@ v1_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("", include("motcua.catalog.api_urls")),
     path("", include("motcua.dossiers.api_urls")),
+    path("", include("motcua.feedback.api_urls")),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

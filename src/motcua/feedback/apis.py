@@ -12,14 +12,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from motcua.api.idempotency import idempotent
 from motcua.api.pagination import CursorPage
@@ -27,7 +27,7 @@ from motcua.api.schema import error_responses
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.feedback import selectors, services
 from motcua.feedback.models import Category, Report
-from motcua.feedback.photos import max_photos
+from motcua.feedback.throttle import SubmitThrottle
 from motcua.org.models import AdministrativeUnit, Agency, User
 from motcua.workcal import VN_TZ
 
@@ -73,20 +73,27 @@ class SuggestionOut(serializers.Serializer[Any]):
     reason = serializers.CharField()
 
 
-class ReportSubmitInput(serializers.Serializer[Any]):
+class ReportSubmitJsonInput(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=Category.choices)
     text = serializers.CharField(max_length=5000)
     commune = serializers.CharField(max_length=10)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    latitude = serializers.FloatField(required=False, allow_null=True)
-    longitude = serializers.FloatField(required=False, allow_null=True)
+    # not nullable: a multipart form cannot send null; leave them out instead
+    latitude = serializers.FloatField(required=False)
+    longitude = serializers.FloatField(required=False)
     contact_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     contact_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
     dossier_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
     procedure_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
+class ReportSubmitInput(ReportSubmitJsonInput):
+    """The multipart form: the same fields and the photos (a JSON body carries no files)."""
+
+    # how many is a rule of the service (MOTCUA_FEEDBACK_MAX_PHOTOS, answered 422)
     photos = serializers.ListField(
-        child=serializers.FileField(), required=False, max_length=20, allow_empty=True
+        child=serializers.FileField(allow_empty_file=True), required=False, allow_empty=True
     )
 
 
@@ -102,10 +109,15 @@ class RouteInput(serializers.Serializer[Any]):
     agency = serializers.CharField(max_length=35)
 
 
-class AnswerInput(serializers.Serializer[Any]):
+class AnswerJsonInput(serializers.Serializer[Any]):
     text = serializers.CharField(max_length=5000)
+
+
+class AnswerInput(AnswerJsonInput):
+    """The multipart form: the answer and photos of the result."""
+
     photos = serializers.ListField(
-        child=serializers.FileField(), required=False, max_length=20, allow_empty=True
+        child=serializers.FileField(allow_empty_file=True), required=False, allow_empty=True
     )
 
 
@@ -124,16 +136,18 @@ class FollowInput(serializers.Serializer[Any]):
 
 class DuplicatesQuery(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=Category.choices)
-    commune = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    text = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    latitude = serializers.FloatField(required=False, allow_null=True)
-    longitude = serializers.FloatField(required=False, allow_null=True)
+    # query parameters: leave one out rather than send it empty
+    commune = serializers.CharField(max_length=10, required=False)
+    # the start of the text is enough to compare; a longer one would not fit in a URL
+    text = serializers.CharField(max_length=200, required=False)
+    latitude = serializers.FloatField(required=False)
+    longitude = serializers.FloatField(required=False)
 
 
 class MeasuresQuery(serializers.Serializer[Any]):
     since = serializers.DateField()
     until = serializers.DateField()
-    agency = serializers.CharField(max_length=35, required=False, allow_blank=True)
+    agency = serializers.CharField(max_length=35, required=False)
 
 
 class RepeatOut(serializers.Serializer[Any]):
@@ -157,13 +171,6 @@ class MeasuresOut(serializers.Serializer[Any]):
     computed_at = serializers.DateTimeField()
 
 
-class _PublicReadOrAuthenticated(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if getattr(view, "action", None) in PUBLIC_ACTIONS:
-            return True
-        return bool(request.user and request.user.is_authenticated)
-
-
 def _public(
     report: Report, *, status_code: int = 200, extra: dict[str, Any] | None = None
 ) -> Response:
@@ -177,6 +184,16 @@ def _valid(serializer_cls: type[serializers.Serializer[Any]], data: Any) -> dict
     form = serializer_cls(data=data)
     form.is_valid(raise_exception=True)
     return dict(form.validated_data)
+
+
+def _form_or_json(
+    request: Request,
+    form: type[serializers.Serializer[Any]],
+    json: type[serializers.Serializer[Any]],
+) -> type[serializers.Serializer[Any]]:
+    """The multipart serializer (with photos) or the JSON one (without), by content type."""
+    content_type = (request.content_type or "").lower()
+    return form if content_type.startswith("multipart/") else json
 
 
 def _photos(request: Request) -> list[Any]:
@@ -195,7 +212,19 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     pagination_class = CursorPage
     ordering = ("-submitted_at", "-id")
     serializer_class = ReportPublicOut  # type: ignore[assignment]
-    permission_classes = [_PublicReadOrAuthenticated]
+    permission_classes = [IsAuthenticated]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        if getattr(self, "action", None) in ("create", "follow"):
+            return [SubmitThrottle()]
+        return []
+
+    def get_permissions(self) -> list[BasePermission]:
+        # The public actions say AllowAny, so the schema marks their authentication optional;
+        # a signed-in caller is still recognised (the reporter of a report, a follower).
+        if getattr(self, "action", None) in PUBLIC_ACTIONS:
+            return [AllowAny()]
+        return [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Report]:
         if getattr(self, "swagger_fake_view", False):
@@ -243,17 +272,17 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
 
     @extend_schema(
         summary="Gửi phản ánh / file a report",
-        request={"multipart/form-data": ReportSubmitInput, "application/json": ReportSubmitInput},
+        request={
+            "multipart/form-data": ReportSubmitInput,
+            "application/json": ReportSubmitJsonInput,
+        },
         responses={201: ReportPublicOut, **error_responses(400, 403, 422)},
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        data = _valid(ReportSubmitInput, request.data)
+        form = _form_or_json(request, ReportSubmitInput, ReportSubmitJsonInput)
+        data = _valid(form, request.data)
         photos = _photos(request) or data.get("photos", [])
-        if len(photos) > max_photos():
-            raise serializers.ValidationError(
-                {"photos": [format_lazy(_("At most {n} photos may be attached."), n=max_photos())]}
-            )
         report = services.report_submit(
             actor=_actor(request),
             category=data["category"],
@@ -289,7 +318,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
         parameters=[DuplicatesQuery],
         responses={200: SuggestionOut(many=True), **error_responses(400)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def duplicates(self, request: Request) -> Response:
         q = _valid(DuplicatesQuery, request.query_params)
         commune_id = None
@@ -309,7 +338,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
         summary="Hàng đợi xử lý / the caller's queue (agency staff or dispatcher)",
         responses={200: ReportPublicOut(many=True), **error_responses(401, 403)},
     )
-    @action(detail=False, methods=["get"], permission_classes=[IsAuthenticated])
+    @action(detail=False, methods=["get"])
     def queue(self, request: Request) -> Response:
         user = _user(request)
         if selectors.is_dispatcher(user):
@@ -322,15 +351,17 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
                 _("You may not do this on this report."),
                 kind=ErrorKind.FORBIDDEN,
             )
-        rows = list(qs[:500])
-        return Response([ReportPublicOut(selectors.report_public_view(r)).data for r in rows])
+        page = self.paginate_queryset(qs)
+        rows = page if page is not None else list(qs)
+        data = [ReportPublicOut(selectors.report_public_view(r)).data for r in rows]
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(
         summary="Chỉ số xử lý phản ánh / handling, on-time and satisfaction rates",
         parameters=[MeasuresQuery],
         responses={200: MeasuresOut, **error_responses(400, 401, 403)},
     )
-    @action(detail=False, methods=["get"], permission_classes=[IsAuthenticated])
+    @action(detail=False, methods=["get"])
     def measures(self, request: Request) -> Response:
         user = _user(request)
         if not selectors.is_dispatcher(user):
@@ -440,13 +471,13 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
 
     @extend_schema(
         summary="Trả lời công khai / answer publicly",
-        request={"multipart/form-data": AnswerInput, "application/json": AnswerInput},
+        request={"multipart/form-data": AnswerInput, "application/json": AnswerJsonInput},
         responses={200: ReportPublicOut, **_ACTION_ERRORS},
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def answer(self, request: Request, pk: str) -> Response:
-        data = _valid(AnswerInput, request.data)
+        data = _valid(_form_or_json(request, AnswerInput, AnswerJsonInput), request.data)
         report = self._get(pk)
         services.report_answer(
             report=report,

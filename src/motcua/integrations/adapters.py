@@ -16,8 +16,8 @@ returns (delivered) or raises :class:`DeliveryError`:
 Any other exception from an adapter is a bug; the outbox records it like a temporary
 failure, so a bad message cannot stop the delivery of the others.
 
-Built-in adapters (the national portal) register themselves when their module is imported;
-:func:`adapter_for` imports them on first use.
+Built-in adapters (the national portal, citizen notices) register themselves when their module
+is imported; :func:`adapter_for` imports them on first use.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ __all__ = [
 ]
 
 # Modules whose import registers the built-in adapters.
-BUILTIN_ADAPTER_MODULES = ("motcua.integrations.national_portal",)
+BUILTIN_ADAPTER_MODULES = (
+    "motcua.integrations.national_portal",
+    "motcua.integrations.notify",
+)
 
 
 class DeliveryError(Exception):
