@@ -98,7 +98,10 @@ def test_scorecard_for_a_month(november: dict[str, Dossier]) -> None:
     assert by_code["ONLINE_SERVICE_USED"]["score"] == 0.0  # no dossier online in November
     provided = by_code["ONLINE_SERVICE_PROVIDED"]
     assert provided["denominator"] > 0 and provided["score"] is not None
-    assert data["total"] == round(13.33 + 2.0 + provided["score"], 2)
+    # no citizen report in November: 5.2 and 5.3 get the portal's full 6 each
+    assert by_code["PETITION_PROCESSING_ON_TIME"]["score"] == 6.0
+    assert by_code["PETITION_HANDLING_SATISFACTION"]["score"] == 6.0
+    assert data["total"] == round(13.33 + 2.0 + provided["score"] + 12.0, 2)
 
 
 def test_agency_scope(november: dict[str, Dossier]) -> None:

@@ -20,6 +20,8 @@ is listed with ``score: null`` and the note "no data yet" (never a made-up numbe
   no data). The "eligible for toàn trình" flag of the national database is not recorded.
 * ``ONLINE_SERVICE_USED`` (3.2): of the procedures offered online, those with at least one
   dossier received online in the period and scope.
+* ``PETITION_PROCESSING_ON_TIME`` (5.2) and ``PETITION_HANDLING_SATISFACTION`` (5.3), from the
+  citizen reports of :mod:`motcua.feedback` (see :func:`petition_inputs`).
 
 Scope: the city, or one agency with its sub-agencies — a dossier belongs to an agency when the
 agency is competent for it or received it. These are operator reads (command line); a view that
@@ -34,11 +36,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from motcua.catalog.models import OnlineLevel, ProcedureVersion
 from motcua.catalog.selectors import versions_in_force
 from motcua.dossiers.models import Channel, Dossier, StepOutcome
+from motcua.feedback.models import Report
 from motcua.integrations.models import OutboxMessage
 from motcua.org.models import Agency
 from motcua.workcal.types import VN_TZ
@@ -52,6 +56,7 @@ __all__ = [
     "indicator_inputs",
     "parse_period",
     "parse_scope",
+    "petition_inputs",
     "scorecard_for",
 ]
 
@@ -191,6 +196,51 @@ def _versions(period: Period, scope: Scope) -> QuerySet[ProcedureVersion]:
     return versions
 
 
+def petition_inputs(period: Period, scope: Scope, *, as_of: dt.datetime) -> dict[str, MetricInput]:
+    """Decision 766 indicators 5.2 and 5.3 from the citizen reports (PAKN) of the period.
+
+    The reports counted ("PAKN under the unit's authority, first received in the period"):
+    reports submitted in the period, not merged into another one (a merged duplicate shares
+    its report's answer and clock) and not rejected as outside the authority of the system's
+    agencies; for an agency scope, those whose responsible agency is the agency or one of its
+    sub-agencies (a report not yet routed counts for the city only).
+
+    * 5.2 on time: answered and not late, or still open and not past its clock at ``as_of``
+      (its acceptance deadline while waiting to be accepted, then its handling deadline).
+    * 5.3 satisfactory: none of — rated unsatisfied (more "not satisfied" than "satisfied"
+      marks among the report and its merged duplicates, as the portal counts dislikes
+      against likes), late (as in 5.2), repeated (reopened by the reporter at least once).
+    """
+    reports = Report.objects.filter(
+        submitted_at__gte=period.start_at,
+        submitted_at__lt=period.end_at,
+        merged_into__isnull=True,
+    ).exclude(status=Report.Status.REJECTED)
+    if scope.agency is not None:
+        reports = reports.filter(agency_id__in=_subtree(scope.agency))
+    answered = Q(status=Report.Status.ANSWERED)
+    waiting = Q(accepted_at__isnull=True)
+    open_in_time = ~answered & (
+        (waiting & (Q(accept_due_at__isnull=True) | Q(accept_due_at__gte=as_of)))
+        | (~waiting & (Q(due_at__isnull=True) | Q(due_at__gte=as_of)))
+    )
+    late = ~(answered & Q(answered_late=False)) & ~open_in_time
+    rows = reports.annotate(
+        # distinct: the join to the duplicates repeats the report's own row
+        likes=Count("pk", filter=Q(satisfied=True), distinct=True)
+        + Count("duplicates", filter=Q(duplicates__satisfied=True), distinct=True),
+        dislikes=Count("pk", filter=Q(satisfied=False), distinct=True)
+        + Count("duplicates", filter=Q(duplicates__satisfied=False), distinct=True),
+    )
+    total = reports.count()
+    on_time = reports.filter((answered & Q(answered_late=False)) | open_in_time).count()
+    bad = rows.filter(Q(dislikes__gt=models.F("likes")) | late | Q(reopen_count__gt=0)).count()
+    return {
+        "PETITION_PROCESSING_ON_TIME": MetricInput(on_time, total),
+        "PETITION_HANDLING_SATISFACTION": MetricInput(total - bad, total),
+    }
+
+
 def indicator_inputs(
     period: Period, scope: Scope, *, now: dt.datetime | None = None
 ) -> dict[str, MetricInput]:
@@ -218,6 +268,7 @@ def indicator_inputs(
     inputs = {
         "PROGRESS_ON_TIME": MetricInput(on_time, total),
         "DOSSIER_SYNC": MetricInput(synced, total),
+        **petition_inputs(period, scope, as_of=as_of),
     }
     known_count = known.count()
     if known_count:
