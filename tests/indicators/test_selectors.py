@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from motcua.catalog.models import OnlineLevel, ProcedureVersion
+from motcua.catalog.models import OnlineLevel, ProcedureVersion, Sector
 from motcua.catalog.selectors import versions_in_force
 from motcua.dossiers import services as s
 from motcua.dossiers.models import Channel, Dossier, StepOutcome
@@ -252,3 +252,52 @@ def test_cli_scorecard_text(
     out = capsys.readouterr().out
     assert out.startswith("2026-11 — city: ")
     assert "PROGRESS_ON_TIME: " in out and "PUBLISH_ON_TIME: —/— → — / 6 (no data yet)" in out
+
+
+def test_scopes_below_the_agency(november: dict[str, Dossier]) -> None:
+    """The three November dossiers were received at point H26.30.01 for procedure 1.012783."""
+    now = vn(2026, 11, 5, 12)
+    period = parse_period("2026-11")
+    version = november["early"].procedure_version
+
+    def received(scope: str) -> int:
+        return indicator_inputs(period, parse_scope(scope), now=now)["PROGRESS_ON_TIME"].denominator
+
+    assert received("point:H26.30.01") == 3
+    assert received("point:H26.30.02") == 0
+    assert received(f"procedure:{PROCEDURE}") == 3
+    assert received(f"sector:{version.sector.code}") == 3
+    other_sector = Sector.objects.exclude(pk=version.sector_id).first()
+    assert other_sector is not None
+    assert received(f"sector:{other_sector.code}") == 0
+    # the branch H26.30.01 is a city-level point: none of them was received in Phường Ba Đình
+    assert received("commune:00004") == 0
+    # a service point has no catalogue of its own: the online-service indicators have no data
+    at_point = scorecard_for(period, parse_scope("point:H26.30.01"), now=now, compare=False)
+    by_code = {i["metric"]: i for g in at_point["groups"] for i in g["indicators"]}
+    assert by_code["ONLINE_SERVICE_PROVIDED"]["score"] is None
+    assert by_code["PETITION_PROCESSING_ON_TIME"]["score"] is None
+    assert at_point["scope"] == "point:H26.30.01"
+    # a procedure's catalogue is its version in force
+    ProcedureVersion.objects.filter(pk=version.pk).update(online_level=OnlineLevel.FULL)
+    one = indicator_inputs(period, parse_scope(f"procedure:{PROCEDURE}"), now=now)
+    provided = one["ONLINE_SERVICE_PROVIDED"]
+    assert (provided.numerator, provided.denominator) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("point:NOPE", "điểm tiếp nhận"),
+        ("commune:01", "xã, phường"),  # the city itself is not a commune scope
+        ("sector:nope", "lĩnh vực"),
+        ("procedure:9.999999", "thủ tục"),
+        ("district:001", "không hợp lệ"),
+        ("agency:", "không hợp lệ"),
+    ],
+)
+def test_bad_scopes_name_the_field(raw: str, says: str) -> None:
+    with pytest.raises(IndicatorInputError) as err:
+        parse_scope(raw)
+    assert err.value.field == "scope"
+    assert says in err.value.message_vi

@@ -2,7 +2,8 @@
 
     motcua indicators score --metric CODE --numerator N --denominator D [--param name=value …]
                             [--json]
-    motcua indicators --period 2026-10 [--scope city | agency:CODE] [--json]
+    motcua indicators --period 2026-10 [--scope city | agency:CODE | point:CODE | commune:CODE
+                      | sector:CODE | procedure:CODE] [--json]
 
 ``score`` needs no database (framework-free). The scorecard reads the database. Bad input ends
 with exit status 2 and one sentence in Vietnamese and English naming the option.
@@ -56,7 +57,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--period", help="YYYY-MM, YYYY-Qn or YYYY (e.g. 2026-10)")
     parser.add_argument(
-        "--scope", default="city", help="city (default) or agency:CODE (an agency's code)"
+        "--scope",
+        default="city",
+        help="city (default), agency:CODE, point:CODE (service point), commune:CODE, "
+        "sector:CODE or procedure:CODE",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     actions = parser.add_subparsers(dest="indicators_action", metavar="ACTION")

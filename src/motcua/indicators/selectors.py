@@ -23,9 +23,10 @@ is listed with ``score: null`` and the note "no data yet" (never a made-up numbe
 * ``PETITION_PROCESSING_ON_TIME`` (5.2) and ``PETITION_HANDLING_SATISFACTION`` (5.3), from the
   citizen reports of :mod:`motcua.feedback` (see :func:`petition_inputs`).
 
-Scope: the city, or one agency with its sub-agencies — a dossier belongs to an agency when the
-agency is competent for it or received it. These are operator reads (command line); a view that
-shows them must first check that the user may supervise the scope.
+Scope: the city, one agency with its sub-agencies (a dossier belongs to an agency when the
+agency is competent for it or received it), a service point, a commune, a sector or a
+procedure (see :func:`parse_scope` and :func:`_received`). These are operator reads (command
+line); a view that shows them must first check that the user may supervise the scope.
 """
 
 from __future__ import annotations
@@ -39,12 +40,12 @@ from typing import Any
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from motcua.catalog.models import OnlineLevel, ProcedureVersion
+from motcua.catalog.models import OnlineLevel, Procedure, ProcedureVersion, Sector
 from motcua.catalog.selectors import versions_in_force
 from motcua.dossiers.models import Channel, Dossier, StepOutcome
 from motcua.feedback.models import Report
 from motcua.integrations.models import OutboxMessage
-from motcua.org.models import Agency
+from motcua.org.models import AdministrativeUnit, Agency, ServicePoint
 from motcua.workcal.types import VN_TZ
 
 from .engine import IndicatorInputError, MetricInput, round2, ruleset_for, score_card
@@ -102,11 +103,30 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
+    """The city (nothing set), or exactly one of: an agency with its sub-agencies, a service
+    point, a commune (ward or commune of the city), a sector, a procedure."""
+
     agency: Agency | None = None
+    point: ServicePoint | None = None
+    commune: AdministrativeUnit | None = None
+    sector: Sector | None = None
+    procedure: Procedure | None = None
+
+    @property
+    def kind(self) -> str:
+        for name in SCOPE_KINDS:
+            if getattr(self, name) is not None:
+                return name
+        return "city"
 
     @property
     def label(self) -> str:
-        return "city" if self.agency is None else f"agency:{self.agency.code}"
+        kind = self.kind
+        return "city" if kind == "city" else f"{kind}:{getattr(self, kind).code}"
+
+
+#: The scope kinds after "city", as written on the command line (``point:CODE`` …).
+SCOPE_KINDS = ("agency", "point", "commune", "sector", "procedure")
 
 
 def _bad_period(raw: str) -> IndicatorInputError:
@@ -149,26 +169,55 @@ def parse_period(raw: str) -> Period:
     raise _bad_period(raw)
 
 
+_SCOPE_NAMES = {
+    "agency": ("cơ quan", "agency"),
+    "point": ("điểm tiếp nhận", "service point"),
+    "commune": ("xã, phường", "commune or ward"),
+    "sector": ("lĩnh vực", "sector"),
+    "procedure": ("thủ tục", "procedure"),
+}
+
+
+_COMMUNE_KINDS = (
+    AdministrativeUnit.Kind.WARD,
+    AdministrativeUnit.Kind.COMMUNE,
+    AdministrativeUnit.Kind.SPECIAL_ZONE,
+)
+
+
 def parse_scope(raw: str) -> Scope:
-    """``city`` or ``agency:CODE``."""
+    """``city``, ``agency:CODE``, ``point:CODE`` (service point), ``commune:CODE`` (a ward or
+    commune of the city, its administrative code), ``sector:CODE`` or ``procedure:CODE``."""
     text = raw.strip()
     if text.lower() == "city":
         return Scope()
     kind, sep, code = text.partition(":")
-    if kind.lower() != "agency" or not sep or not code.strip():
+    kind, code = kind.strip().lower(), code.strip()
+    if kind not in SCOPE_KINDS or not sep or not code:
         raise IndicatorInputError(
             "scope",
-            f"phạm vi {raw!r} không hợp lệ; dùng city hoặc agency:MÃ.",
-            f"invalid scope {raw!r}; use city or agency:CODE.",
+            f"phạm vi {raw!r} không hợp lệ; dùng city, agency:MÃ, point:MÃ, commune:MÃ, "
+            "sector:MÃ hoặc procedure:MÃ.",
+            f"invalid scope {raw!r}; use city, agency:CODE, point:CODE, commune:CODE, "
+            "sector:CODE or procedure:CODE.",
         )
-    agency = Agency.objects.filter(code=code.strip()).first()
-    if agency is None:
+    found: Any
+    if kind == "agency":
+        found = Agency.objects.filter(code=code).first()
+    elif kind == "point":
+        found = ServicePoint.objects.filter(code=code).first()
+    elif kind == "commune":
+        found = AdministrativeUnit.objects.filter(code=code).filter(kind__in=_COMMUNE_KINDS).first()
+    elif kind == "sector":
+        found = Sector.objects.filter(code=code).first()
+    else:
+        found = Procedure.objects.filter(code=code).first()
+    if found is None:
+        vi, en = _SCOPE_NAMES[kind]
         raise IndicatorInputError(
-            "scope",
-            f"không có cơ quan mã {code.strip()!r}.",
-            f"there is no agency with code {code.strip()!r}.",
+            "scope", f"không có {vi} mã {code!r}.", f"there is no {en} with code {code!r}."
         )
-    return Scope(agency)
+    return Scope(**{kind: found})
 
 
 def _subtree(root: Agency) -> list[int]:
@@ -180,19 +229,50 @@ def _subtree(root: Agency) -> list[int]:
     return ids
 
 
+def _agencies_of(unit: AdministrativeUnit) -> list[int]:
+    return list(Agency.objects.filter(administrative_unit=unit).values_list("pk", flat=True))
+
+
 def _received(period: Period, scope: Scope) -> QuerySet[Dossier]:
+    """Dossiers received in the period, in scope: an agency's when it (or a sub-agency) is
+    competent or received them; a point's when received there; a commune's when received at
+    a point in it or its agencies are competent or received them; a sector's or procedure's
+    by the procedure version."""
     qs = Dossier.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
     if scope.agency is not None:
         ids = _subtree(scope.agency)
         qs = qs.filter(Q(competent_agency_id__in=ids) | Q(receiving_agency_id__in=ids))
+    elif scope.point is not None:
+        qs = qs.filter(reception_point=scope.point)
+    elif scope.commune is not None:
+        ids = _agencies_of(scope.commune)
+        qs = qs.filter(
+            Q(reception_point__administrative_unit=scope.commune)
+            | Q(competent_agency_id__in=ids)
+            | Q(receiving_agency_id__in=ids)
+        )
+    elif scope.sector is not None:
+        qs = qs.filter(procedure_version__sector=scope.sector)
+    elif scope.procedure is not None:
+        qs = qs.filter(procedure_version__procedure=scope.procedure)
     return qs
 
 
-def _versions(period: Period, scope: Scope) -> QuerySet[ProcedureVersion]:
-    """Procedure versions in force on the period's last day, competent agency in scope."""
+def _versions(period: Period, scope: Scope) -> QuerySet[ProcedureVersion] | None:
+    """Procedure versions in force on the period's last day, in scope (competent agency in the
+    agency's subtree or in the commune; the sector's; the procedure's). ``None`` for a service
+    point: what a point offers is not a property of the catalogue."""
     versions = versions_in_force(on=period.last_day)
     if scope.agency is not None:
         versions = versions.filter(competent_agency_id__in=_subtree(scope.agency))
+    elif scope.point is not None:
+        return None
+    elif scope.commune is not None:
+        versions = versions.filter(competent_agency_id__in=_agencies_of(scope.commune))
+    elif scope.sector is not None:
+        versions = versions.filter(sector=scope.sector)
+    elif scope.procedure is not None:
+        versions = versions.filter(procedure=scope.procedure)
     return versions
 
 
@@ -216,8 +296,22 @@ def petition_inputs(period: Period, scope: Scope, *, as_of: dt.datetime) -> dict
         submitted_at__lt=period.end_at,
         merged_into__isnull=True,
     ).exclude(status=Report.Status.REJECTED)
+    if scope.point is not None:
+        return {}  # a report is not made at a service point: no data for a point
     if scope.agency is not None:
         reports = reports.filter(agency_id__in=_subtree(scope.agency))
+    elif scope.commune is not None:
+        reports = reports.filter(commune=scope.commune)
+    elif scope.sector is not None:
+        reports = reports.filter(
+            Exists(
+                ProcedureVersion.objects.filter(
+                    procedure_id=OuterRef("procedure_id"), sector=scope.sector
+                )
+            )
+        )
+    elif scope.procedure is not None:
+        reports = reports.filter(procedure=scope.procedure)
     answered = Q(status=Report.Status.ANSWERED)
     waiting = Q(accepted_at__isnull=True)
     open_in_time = ~answered & (
@@ -259,19 +353,20 @@ def indicator_inputs(
     ).count()
     online_received = received.filter(channel=Channel.ONLINE)
     online = online_received.count()
-    # procedures whose online level is not recorded (blank) are left out: not guessed
-    known = _versions(period, scope).exclude(online_level="")
-    offered = known.exclude(online_level=OnlineLevel.NONE)
-    used = offered.filter(
-        Exists(online_received.filter(procedure_version__procedure_id=OuterRef("procedure_id")))
-    ).count()
     inputs = {
         "PROGRESS_ON_TIME": MetricInput(on_time, total),
         "DOSSIER_SYNC": MetricInput(synced, total),
         **petition_inputs(period, scope, as_of=as_of),
     }
-    known_count = known.count()
-    if known_count:
+    versions = _versions(period, scope)
+    # procedures whose online level is not recorded (blank) are left out: not guessed
+    known = versions.exclude(online_level="") if versions is not None else None
+    known_count = known.count() if known is not None else 0
+    if known is not None and known_count:
+        offered = known.exclude(online_level=OnlineLevel.NONE)
+        used = offered.filter(
+            Exists(online_received.filter(procedure_version__procedure_id=OuterRef("procedure_id")))
+        ).count()
         offered_count = offered.count()
         inputs["ONLINE_SERVICE_PROVIDED"] = MetricInput(offered_count, known_count)
         inputs["ONLINE_SERVICE_USED"] = MetricInput(used, offered_count)
@@ -295,13 +390,15 @@ def figures_for(period: Period, scope: Scope, *, now: dt.datetime | None = None)
         row["channel"]: row["n"]
         for row in received.order_by().values("channel").annotate(n=Count("pk"))
     }
-    by_level = {
-        row["online_level"]: row["n"]
-        for row in _versions(period, scope)
-        .order_by()
-        .values("online_level")
-        .annotate(n=Count("pk"))
-    }
+    versions = _versions(period, scope)
+    by_level = (
+        {
+            row["online_level"]: row["n"]
+            for row in versions.order_by().values("online_level").annotate(n=Count("pk"))
+        }
+        if versions is not None
+        else {}
+    )
     rate = (
         round2(Fraction(progress.numerator) * 100 / Fraction(progress.denominator))
         if progress.denominator
