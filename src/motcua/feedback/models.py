@@ -275,3 +275,68 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} / {self.commune or '*'} → {self.agency}"
+
+
+class DossierRating(models.Model):
+    """A citizen's rating of a returned dossier on the nine indices of Circular 01/2018
+    (:mod:`motcua.feedback.rating`), each 2, 1 or 0, or not rated.
+
+    Anonymous to the staff concerned: ``rater`` is kept only so that a dossier is rated once
+    and the citizen sees their own rating; staff pages and aggregates never show it.
+    """
+
+    SCORE_CHOICES = ((2, "2"), (1, "1"), (0, "0"))
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier",
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="rating",
+    )
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agency = models.ForeignKey(
+        "org.Agency",
+        verbose_name=_("competent agency"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    index_1 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_2 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_3 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_4 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_5 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_6 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_7 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_8 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    index_9 = models.PositiveSmallIntegerField(null=True, blank=True, choices=SCORE_CHOICES)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    *(
+                        models.Q(**{f"index_{n}__isnull": True})
+                        | models.Q(**{f"index_{n}__lte": 2})
+                        for n in range(1, 10)
+                    )
+                ),
+                name="feedback_rating_scores_0_to_2",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} @ {self.rated_at:%Y-%m-%d}"
+
+    def scores(self) -> dict[int, int | None]:
+        return {n: getattr(self, f"index_{n}") for n in range(1, 10)}

@@ -1,4 +1,5 @@
-"""Reads of the feedback app: who may act, queues, duplicates, public views and measures."""
+"""Reads of the feedback app: who may act, queues, duplicates, public views, measures and the
+satisfaction ratings' aggregates."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from motcua.core.text import fold
-from motcua.feedback import conf
-from motcua.feedback.models import Answer, Report, ReportPhoto
+from motcua.dossiers.models import Handover
+from motcua.feedback import conf, rating
+from motcua.feedback.models import Answer, DossierRating, Report, ReportPhoto
 from motcua.org.models import Agency, User
 from motcua.org.roles import Role
 
@@ -332,3 +334,28 @@ def feedback_measures(
         satisfied=ratings["satisfied"],
         repeat_rows=repeat_rows,
     )
+
+
+# --- satisfaction ratings (Circular 01/2018) ------------------------------------------------
+
+
+def rating_aggregate(
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    agency: Agency | None = None,
+    official: User | None = None,
+) -> rating.Aggregate:
+    """The circular's aggregate over the ratings given in [since, until): the city's, an
+    agency's (ratings of dossiers it was competent for), or an official's (dossiers the
+    official handed on at some step: form 05's "handed over by"). Never says who rated."""
+    qs = DossierRating.objects.filter(rated_at__gte=since, rated_at__lt=until)
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    if official is not None:
+        qs = qs.filter(
+            Exists(Handover.objects.filter(dossier_id=OuterRef("dossier_id"), from_user=official))
+        )
+    fields = [f"index_{n}" for n in range(1, 10)]
+    rows = [dict(zip(range(1, 10), values, strict=True)) for values in qs.values_list(*fields)]
+    return rating.aggregate(rows)

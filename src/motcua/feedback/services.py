@@ -27,10 +27,12 @@ from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.services import audit_record
 from motcua.core.text import fold
 from motcua.dossiers.models import Dossier
+from motcua.dossiers.states import State
 from motcua.feedback import conf
 from motcua.feedback.models import (
     Answer,
     Category,
+    DossierRating,
     Report,
     ReportFollower,
     ReportPhoto,
@@ -697,3 +699,72 @@ def report_merge(
         data={"into": primary.pk},
     )
     return duplicate
+
+
+# --- satisfaction ratings of returned dossiers (Circular 01/2018) ---------------------------
+
+
+def may_rate(user: User | Any, dossier: Dossier) -> bool:
+    """The applicant's own account or the account that submitted the dossier."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if dossier.submitter_id is not None and dossier.submitter_id == user.pk:
+        return True
+    profile = getattr(user, "citizen_profile", None)
+    return profile is not None and profile.pk == dossier.applicant_id
+
+
+@transaction.atomic
+def dossier_rate(
+    *,
+    dossier: Dossier,
+    actor: User,
+    scores: dict[int, int | None],
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> DossierRating:
+    """The citizen rates a returned dossier on the nine indices (each 2, 1, 0 or not rated)
+    and may comment; once per dossier. The rating is anonymous to the staff concerned."""
+    at = _now(at)
+    locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+    if not may_rate(actor, locked):
+        raise _forbidden()
+    if locked.state != State.RETURNED:
+        raise DomainError(
+            "rating.not_returned",
+            _("A dossier can be rated once its result has been returned."),
+            kind=ErrorKind.CONFLICT,
+        )
+    if DossierRating.objects.filter(dossier=locked).exists():
+        raise DomainError(
+            "rating.already_rated",
+            _("This dossier has already been rated."),
+            kind=ErrorKind.CONFLICT,
+        )
+    errors: dict[str, str | Promise] = {}
+    clean: dict[int, int | None] = {}
+    for number in range(1, 10):
+        value = scores.get(number)
+        if value is not None and value not in (0, 1, 2):
+            errors[f"index_{number}"] = _("Choose 2, 1 or 0, or leave it unrated.")
+        clean[number] = value
+    unknown = set(scores) - set(range(1, 10))
+    if unknown:
+        errors["scores"] = _("The circular has nine indices, numbered 1 to 9.")
+    if not errors and all(v is None for v in clean.values()):
+        errors["scores"] = _("Rate at least one index.")
+    if len(comment) > 2000:
+        errors["comment"] = _("At most 2,000 characters.")
+    if errors:
+        raise _invalid("rating.invalid", _("Some fields are not valid."), errors)
+    rating = DossierRating.objects.create(
+        dossier=locked,
+        rater=actor,
+        agency_id=locked.competent_agency_id,
+        comment=comment.strip(),
+        rated_at=at,
+        **{f"index_{n}": v for n, v in clean.items()},
+    )
+    # the audit row keeps the act, not the scores: the rating stays anonymous to staff
+    audit_record(action="dossier.rate", actor=actor, obj=locked, data={"at": at.isoformat()})
+    return rating
