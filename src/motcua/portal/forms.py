@@ -58,3 +58,35 @@ class LookupForm(forms.Form):
                 _("Give the last 4 digits of the identity number."), code="id_last4_format"
             )
         return digits
+
+
+SCORE_CHOICES = [("", _("not rated")), ("2", "2"), ("1", "1"), ("0", "0")]
+
+
+class RatingForm(forms.Form):
+    """The nine indices of Circular 01/2018 (each 2, 1, 0 or not rated) and a comment."""
+
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from django.utils.translation import get_language
+
+        from motcua.feedback.rating import CRITERIA
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        english = (get_language() or "vi").startswith("en")
+        for criterion in CRITERIA:
+            name = criterion.name_en if english else criterion.name_vi
+            self.fields[f"index_{criterion.number}"] = forms.TypedChoiceField(
+                label=f"{criterion.number}. {name}",
+                choices=SCORE_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def scores(self) -> dict[int, int | None]:
+        return {n: self.cleaned_data.get(f"index_{n}") for n in range(1, 10)}
