@@ -88,3 +88,130 @@ def test_public_page_and_list_hide_personal_data(fb: FeedbackActors, rules: None
     other = Client().get("/feedback/", {"status": "routed"})
     assert f"PA-{report.pk}" not in other.content.decode()
     assert Client().get("/feedback/999999/").status_code == 404
+
+
+# --- the check step, following, rating and reopening -----------------------------------------
+
+
+def test_check_step_suggests_and_keeps_what_was_typed(fb: FeedbackActors, rules: None) -> None:
+    existing = submit(fb.citizen, point=POINT_A, text="Rác thải tập kết trái phép đầu ngõ 12")
+    resp = Client(HTTP_ACCEPT_LANGUAGE="vi").post(
+        "/feedback/new/",
+        _form(
+            check="1",
+            latitude=POINT_B[0],
+            longitude=POINT_B[1],
+            photos=[upload(jpeg_bytes())],
+        ),
+    )
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert f'data-suggestion="{existing.pk}"' in html
+    assert f'action="/feedback/{existing.pk}/follow/"' in html
+    assert "Ngõ 12 Đội Cấn" in html and "suốt ba ngày" in html  # typed text kept
+    assert 'id="photos-again"' in html
+    assert Report.objects.count() == 1  # nothing was filed
+    # nothing near, nothing similar: said so
+    resp = Client().post("/feedback/new/", _form(check="1", category="roads"))
+    assert resp.status_code == 200 and 'id="no-duplicates"' in resp.content.decode()
+    # the check needs the shape of the form
+    resp = Client().post("/feedback/new/", _form(check="1", category=""))
+    assert resp.status_code == 400 and 'id="id_category_error"' in resp.content.decode()
+
+
+def test_submitted_page_offers_to_follow_and_anonymous_follows(
+    fb: FeedbackActors, rules: None
+) -> None:
+    existing = submit(fb.citizen, point=POINT_A)
+    resp = Client().post("/feedback/new/", _form(latitude=POINT_B[0], longitude=POINT_B[1]))
+    assert resp.status_code == 201
+    assert f'action="/feedback/{existing.pk}/follow/"' in resp.content.decode()
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    resp = anonymous.post(f"/feedback/{existing.pk}/follow/", {"contact_phone": ""})
+    assert resp.status_code == 422
+    assert f'id="id_follow{existing.pk}_contact_phone_error"' in resp.content.decode()
+    assert existing.followers.count() == 0
+    resp = anonymous.post(f"/feedback/{existing.pk}/follow/", {"contact_phone": "0911222333"})
+    assert resp.status_code == 302 and resp["Location"] == f"/feedback/{existing.pk}/"
+    follower = existing.followers.get()
+    assert follower.contact_phone == "0911222333" and follower.user is None
+    page = anonymous.get(f"/feedback/{existing.pk}/").content.decode()
+    assert "0911222333" not in page
+
+
+def test_logged_in_citizen_follows_once(fb: FeedbackActors, rules: None) -> None:
+    existing = submit(fb.citizen)
+    other = Client()
+    other.force_login(fb.other_citizen)
+    html = other.get(f"/feedback/{existing.pk}/").content.decode()
+    assert 'id="follow"' in html and 'name="contact_phone"' not in html
+    assert other.post(f"/feedback/{existing.pk}/follow/").status_code == 302
+    again = other.post(f"/feedback/{existing.pk}/follow/")
+    assert again.status_code == 409
+    assert existing.followers.filter(user=fb.other_citizen).count() == 1
+    # the reporter is not offered to follow their own report
+    mine = Client()
+    mine.force_login(fb.citizen)
+    assert 'id="follow"' not in mine.get(f"/feedback/{existing.pk}/").content.decode()
+
+
+def test_reporter_rates_then_reopens_once(fb: FeedbackActors, rules: None) -> None:
+    report = submit(fb.citizen)
+    report_accept(report=report, actor=fb.ba_dinh_receiver, level="urgent")
+    report_answer(report=report, actor=fb.ba_dinh_processor, text="Đã thu gom toàn bộ rác.")
+    url = f"/feedback/{report.pk}/"
+    # anonymous: to the login page; another citizen: not the reporter (403)
+    anon = Client().post(f"{url}rate/", {"satisfied": "yes"})
+    assert anon.status_code == 302 and "/accounts/login/" in anon["Location"]
+    other = Client()
+    other.force_login(fb.other_citizen)
+    assert 'id="rate-yes"' not in other.get(url).content.decode()
+    assert other.post(f"{url}rate/", {"satisfied": "yes"}).status_code == 403
+    reporter = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    reporter.force_login(fb.citizen)
+    html = reporter.get(url).content.decode()
+    assert 'id="rate-yes"' in html and 'id="rate-no"' in html and 'id="reopen"' not in html
+    assert reporter.post(f"{url}rate/", {"satisfied": "maybe"}).status_code == 400
+    assert reporter.post(f"{url}reopen/").status_code == 409  # not rated unsatisfied
+    resp = reporter.post(f"{url}rate/", {"satisfied": "no"})
+    assert resp.status_code == 302
+    report.refresh_from_db()
+    assert report.satisfied is False
+    html = reporter.get(url).content.decode()
+    assert 'id="rate-yes"' not in html and 'id="reopen"' in html
+    assert reporter.post(f"{url}reopen/").status_code == 302
+    report.refresh_from_db()
+    assert report.status == Report.Status.ACCEPTED and report.reopen_count == 1
+    # answered again: rated satisfied, no reopening offered any more
+    report_answer(report=report, actor=fb.ba_dinh_processor, text="Đã xử lý dứt điểm điểm rác.")
+    assert reporter.post(f"{url}rate/", {"satisfied": "yes"}).status_code == 302
+    report.refresh_from_db()
+    assert report.satisfied is True
+    html = reporter.get(url).content.decode()
+    assert 'id="my-rating-value"' in html and 'id="reopen"' not in html
+
+
+def test_citizen_forms_are_csrf_protected(fb: FeedbackActors, rules: None) -> None:
+    report = submit(fb.citizen)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(fb.other_citizen)
+    assert strict.post(f"/feedback/{report.pk}/follow/").status_code == 403
+    assert report.followers.count() == 0
+
+
+def test_public_photo_copies_are_served_and_originals_are_not(
+    client: Any, fb: FeedbackActors, rules: None
+) -> None:
+    report = submit(None, contact_phone="0912345678", photos=[upload(jpeg_bytes(gps=POINT_A))])
+    photo = report.photos.get()
+    public = client.get(photo.public_file.url)
+    assert public.status_code == 200
+    assert public["Content-Type"] == "image/jpeg"
+    body = b"".join(public.streaming_content)
+    with photo.public_file.open("rb") as stored:
+        assert body == stored.read()
+    assert b"SecretCameraMaker" not in body  # the EXIF of the original is gone
+    original = "/media/" + photo.file.name
+    assert photo.file.name.startswith("feedback/original/")
+    assert client.get(original).status_code == 404
+    assert client.get("/media/feedback/public/../original/x.jpg").status_code == 404

@@ -38,3 +38,18 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["commune"].choices = commune_choices()  # type: ignore[attr-defined]
+
+
+class FollowForm(forms.Form):
+    """Add oneself to an open report; anonymous citizens leave a phone or an e-mail."""
+
+    contact_phone = forms.CharField(label=_("contact phone"), max_length=20, required=False)
+    contact_email = forms.CharField(label=_("contact e-mail"), max_length=254, required=False)
+
+
+class RateForm(forms.Form):
+    satisfied = forms.ChoiceField(
+        label=_("rating"),
+        choices=[("yes", _("Satisfied")), ("no", _("Not satisfied"))],
+        error_messages={"required": _("Choose satisfied or not satisfied.")},
+    )
