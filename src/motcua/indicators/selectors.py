@@ -58,6 +58,7 @@ __all__ = [
     "parse_period",
     "parse_scope",
     "petition_inputs",
+    "scope_dossiers",
     "scorecard_for",
 ]
 
@@ -238,7 +239,14 @@ def _received(period: Period, scope: Scope) -> QuerySet[Dossier]:
     competent or received them; a point's when received there; a commune's when received at
     a point in it or its agencies are competent or received them; a sector's or procedure's
     by the procedure version."""
-    qs = Dossier.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
+    return scope_dossiers(scope).filter(
+        received_at__gte=period.start_at, received_at__lt=period.end_at
+    )
+
+
+def scope_dossiers(scope: Scope) -> QuerySet[Dossier]:
+    """Every dossier of ``scope``, whenever received (see :func:`_received`)."""
+    qs = Dossier.objects.all()
     if scope.agency is not None:
         ids = _subtree(scope.agency)
         qs = qs.filter(Q(competent_agency_id__in=ids) | Q(receiving_agency_id__in=ids))
