@@ -142,6 +142,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- auth
 AUTH_USER_MODEL = "org.User"
+AUTHENTICATION_BACKENDS = [
+    # citizens: identity number, phone or e-mail + password (docs/accounts.md)
+    "motcua.accounts.backends.IdentifierBackend",
+    # staff: username + password
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -300,6 +306,21 @@ MOTCUA_BRAND = {
 # ---------------------------------------------------------------- e-mail
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "motcua@localhost")
+
+# ------------------------------------------------ identity provider (docs/accounts.md)
+# MOTCUA_IDP=oidc shows "log in with <MOTCUA_IDP_NAME>"; unset = no provider, no button.
+MOTCUA_IDP = env_str("MOTCUA_IDP") or None
+MOTCUA_IDP_ISSUER = env_str("MOTCUA_IDP_ISSUER") or None
+MOTCUA_IDP_CLIENT_ID = env_str("MOTCUA_IDP_CLIENT_ID") or None
+MOTCUA_IDP_CLIENT_SECRET = env_str("MOTCUA_IDP_CLIENT_SECRET") or None
+MOTCUA_IDP_NAME = env_str("MOTCUA_IDP_NAME", "VNeID")
+MOTCUA_IDP_KEY = env_str("MOTCUA_IDP_KEY", "oidc")
+MOTCUA_IDP_SCOPES = env_str("MOTCUA_IDP_SCOPES", "openid profile email phone")
+MOTCUA_IDP_CLAIM_IDENTITY_NUMBER = env_str("MOTCUA_IDP_CLAIM_IDENTITY_NUMBER", "identity_number")
+MOTCUA_IDP_CLAIM_ASSURANCE = env_str("MOTCUA_IDP_CLAIM_ASSURANCE", "acr")
+MOTCUA_IDP_TIMEOUT = env_int("MOTCUA_IDP_TIMEOUT", 10)
+# Dotted path of a motcua.accounts.sms.SmsSender for verification codes; unset = only logged.
+MOTCUA_ACCOUNTS_SMS_SENDER = env_str("MOTCUA_ACCOUNTS_SMS_SENDER") or None
 
 # ---------------------------------------------------------------- logging
 LOGGING = {
