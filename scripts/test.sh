@@ -4,9 +4,9 @@
 #   bash scripts/test.sh                 # on SQLite (default)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua bash scripts/test.sh
 #
-# Extra arguments go to pytest. The browser tests need Debian's chromium, and the PDF forms
-# need Pango and HarfBuzz (WeasyPrint): they are installed with apt-get when missing and this
-# script runs as root (or with sudo available).
+# Extra arguments go to pytest. The browser tests need Debian's chromium (and npm, for the
+# axe-core accessibility checks), and the PDF forms need Pango and HarfBuzz (WeasyPrint): they
+# are installed with apt-get when missing and this script runs as root (or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,8 @@ fi
 
 missing=""
 [ -x /usr/bin/chromium ] || missing="chromium"
+# axe-core (the WCAG checks of the browser tests) comes from the npm registry
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 # WeasyPrint (forms 01-06 as PDF) loads these libraries at run time
 if command -v dpkg >/dev/null 2>&1; then
   for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
@@ -34,6 +36,12 @@ if [ -n "$missing" ]; then
     echo "scripts/test.sh: missing Debian packages:$missing; install them with apt-get." >&2
     exit 1
   fi
+fi
+
+# axe-core for tests/e2e/test_accessibility.py: loaded into the pages by the test only.
+AXE_JS=.cache/axe/node_modules/axe-core/axe.min.js
+if [ ! -f "$AXE_JS" ]; then
+  npm install --prefix .cache/axe --no-audit --no-fund --silent "axe-core@^4.10" >/dev/null
 fi
 
 export MOTCUA_DATA_DIR=${MOTCUA_DATA_DIR:-$(mktemp -d)}
