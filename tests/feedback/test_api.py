@@ -175,3 +175,12 @@ def test_too_many_photos_is_a_rule_answered_422(fb: FeedbackActors, rules: None)
     assert resp.status_code == 201
     assert resp.json()["photos"] == []
     assert Report.objects.count() == 1
+
+
+def test_an_empty_query_parameter_is_refused_not_ignored(fb: FeedbackActors) -> None:
+    for params in ({"commune": ""}, {"text": ""}, {"latitude": ""}):
+        resp = _client().get(BASE + "duplicates/", {"category": "waste", **params})
+        assert resp.status_code == 400, params
+        assert set(resp.json()["fields"]) == set(params)
+    ok = _client().get(BASE + "duplicates/", {"category": "waste", "commune": "00004"})
+    assert ok.status_code == 200

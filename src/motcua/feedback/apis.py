@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -134,20 +135,34 @@ class FollowInput(serializers.Serializer[Any]):
     contact_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
 
 
+# A query parameter sent empty (``?commune=``) is refused like any bad value, instead of being
+# taken as left out (DRF's default for form data): the schema says it is not empty.
+
+
+class _QueryChar(serializers.CharField):
+    def get_value(self, dictionary: Any) -> Any:
+        return dictionary.get(self.field_name, empty)
+
+
+class _QueryFloat(serializers.FloatField):
+    def get_value(self, dictionary: Any) -> Any:
+        return dictionary.get(self.field_name, empty)
+
+
 class DuplicatesQuery(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=Category.choices)
     # query parameters: leave one out rather than send it empty
-    commune = serializers.CharField(max_length=10, required=False)
+    commune = _QueryChar(max_length=10, required=False)
     # the start of the text is enough to compare; a longer one would not fit in a URL
-    text = serializers.CharField(max_length=200, required=False)
-    latitude = serializers.FloatField(required=False)
-    longitude = serializers.FloatField(required=False)
+    text = _QueryChar(max_length=200, required=False)
+    latitude = _QueryFloat(required=False)
+    longitude = _QueryFloat(required=False)
 
 
 class MeasuresQuery(serializers.Serializer[Any]):
     since = serializers.DateField()
     until = serializers.DateField()
-    agency = serializers.CharField(max_length=35, required=False)
+    agency = _QueryChar(max_length=35, required=False)
 
 
 class RepeatOut(serializers.Serializer[Any]):
