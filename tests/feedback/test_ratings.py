@@ -23,20 +23,20 @@ The second processor handled D3 only: 0 + 1 + 2 + 1 + 1 = 5.0 → exactly 5: 100
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 from decimal import Decimal
 
 import pytest
 
 from motcua.core.errors import DomainError, ErrorKind
-from motcua.dossiers import services as s
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.states import State
 from motcua.feedback.models import DossierRating
 from motcua.feedback.rating import official_band, unit_band
 from motcua.feedback.selectors import rating_aggregate
 from motcua.feedback.services import dossier_rate
 from motcua.org.models import Agency, User
 from motcua.org.roles import Role
+from tests.backoffice.conftest import drive
 from tests.dossiers import conftest as dossier_fixtures
 from tests.dossiers.conftest import Actors, take_in, vn
 from tests.factories import UserFactory, staff
@@ -53,19 +53,6 @@ TABLE = {
 }
 
 
-def _returned(people: Actors, start: dt.datetime, processor: User | None = None) -> Dossier:
-    processor = processor or people.processor
-    d = take_in(people, start)
-    d = s.dossier_receive(dossier=d, actor=people.receiver, at=start + dt.timedelta(minutes=1))
-    d = s.dossier_forward(dossier=d, actor=people.receiver, at=start + dt.timedelta(minutes=30))
-    d = s.dossier_forward(dossier=d, actor=processor, at=start + dt.timedelta(hours=2))
-    d = s.dossier_approve(dossier=d, actor=people.approver, at=start + dt.timedelta(hours=3))
-    d = s.dossier_finish(dossier=d, actor=processor, at=start + dt.timedelta(hours=4))
-    return s.dossier_return_result(
-        dossier=d, actor=people.receiver, method="counter", at=start + dt.timedelta(days=1)
-    )
-
-
 @pytest.fixture
 def citizen(actors: Actors) -> User:
     user = UserFactory(roles=[Role.CITIZEN])
@@ -78,7 +65,8 @@ def test_worked_example(actors: Actors, citizen: User) -> None:
     second = staff(Role.PROCESSOR, agency_code="H26.05")
     days = {"D1": 2, "D2": 3, "D3": 4, "D4": 5}
     for name, scores in TABLE.items():
-        d = _returned(actors, vn(2026, 11, days[name], 9), second if name == "D3" else None)
+        people = dataclasses.replace(actors, processor=second) if name == "D3" else actors
+        d = drive(people, State.RETURNED, start=vn(2026, 11, days[name], 9))
         dossier_rate(
             dossier=d, actor=citizen, scores=dict(scores), comment=f"{name}: cảm ơn cán bộ"
         )
@@ -146,7 +134,7 @@ def test_who_may_rate_and_when(actors: Actors, citizen: User) -> None:
         dossier_rate(dossier=open_dossier, actor=citizen, scores={1: 2})
     assert err.value.kind is ErrorKind.CONFLICT
 
-    d = _returned(actors, vn(2026, 11, 3, 9))
+    d = drive(actors, State.RETURNED, start=vn(2026, 11, 3, 9))
     stranger = UserFactory(roles=[Role.CITIZEN])
     with pytest.raises(DomainError) as err:
         dossier_rate(dossier=d, actor=stranger, scores={1: 2})

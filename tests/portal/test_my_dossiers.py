@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from motcua.dossiers import services as s
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.states import State
 from motcua.feedback.models import DossierRating
 from motcua.org.models import User
 from motcua.org.roles import Role
+from tests.backoffice.conftest import drive
 from tests.dossiers import conftest as dossier_fixtures
 from tests.dossiers.conftest import Actors, take_in, vn
 from tests.factories import CitizenProfileFactory, UserFactory
@@ -20,18 +19,6 @@ from tests.factories import CitizenProfileFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 actors = dossier_fixtures.actors  # the dossier tests' fixture
-
-
-def _returned(people: Actors, start: dt.datetime) -> Dossier:
-    d = take_in(people, start)
-    d = s.dossier_receive(dossier=d, actor=people.receiver, at=start + dt.timedelta(minutes=1))
-    d = s.dossier_forward(dossier=d, actor=people.receiver, at=start + dt.timedelta(minutes=30))
-    d = s.dossier_forward(dossier=d, actor=people.processor, at=start + dt.timedelta(hours=2))
-    d = s.dossier_approve(dossier=d, actor=people.approver, at=start + dt.timedelta(hours=3))
-    d = s.dossier_finish(dossier=d, actor=people.processor, at=start + dt.timedelta(hours=4))
-    return s.dossier_return_result(
-        dossier=d, actor=people.receiver, method="counter", at=start + dt.timedelta(days=1)
-    )
 
 
 @pytest.fixture
@@ -80,7 +67,7 @@ def test_list_and_page_show_only_my_dossiers(actors: Actors, citizen: User) -> N
 
 
 def test_rating_a_returned_dossier(actors: Actors, citizen: User) -> None:
-    d = _returned(actors, vn(2026, 11, 2, 9))
+    d = drive(actors, State.RETURNED, start=vn(2026, 11, 2, 9))
     url = reverse("portal:my-dossier-rate", kwargs={"code": d.identifier})
     page = _client(citizen).get(reverse("portal:my-dossier", kwargs={"code": d.identifier}))
     assert "Thái độ của cán bộ, công chức" in page.content.decode()

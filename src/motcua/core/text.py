@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
-_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
+
+def strip_marks(text: str) -> str:
+    """Vietnamese without diacritics, case and spacing kept: "Hồ sơ Đã" → "Ho so Da"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def fold(text: str) -> str:
@@ -13,6 +18,4 @@ def fold(text: str) -> str:
     Used for the normalised search columns (the SQLite path) and to fold queries; PostgreSQL
     searches additionally use ``unaccent``.
     """
-    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.lower().split())
+    return " ".join(strip_marks(text).lower().split())

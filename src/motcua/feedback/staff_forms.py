@@ -88,7 +88,7 @@ class AcceptForm(StaffActionForm):
 
 
 class LevelForm(AcceptForm):
-    pass
+    """Changing the level of an accepted report: the same field as accepting."""
 
 
 class ReasonForm(StaffActionForm):

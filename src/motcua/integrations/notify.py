@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import logging
 import re
-import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,6 +44,7 @@ from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.text import strip_marks
 from motcua.integrations.adapters import DeliveryError, NothingToDeliver, register
 from motcua.workcal.types import VN_TZ
 
@@ -254,16 +254,9 @@ def _send_sms(to: str, text: str) -> None:
         raise DeliveryError(f"SMS gateway unreachable: {getattr(exc, 'reason', exc)}") from exc
 
 
-def _plain(text: str) -> str:
-    """``Hồ sơ Đã`` → ``Ho so Da``: Vietnamese without diacritics, case kept."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def sms_text(notice: Notice) -> str:
     """The SMS form of a notice: no diacritics (brandname SMS), at most :data:`SMS_MAX`."""
-    text = _plain(f"{notice.text} {notice.link}")
+    text = strip_marks(f"{notice.text} {notice.link}")
     return text if len(text) <= SMS_MAX else text[: SMS_MAX - 1] + "…"
 
 

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from motcua.dossiers.models import Dossier, Handover
 from motcua.dossiers.selectors import dossiers_visible_to
-from motcua.dossiers.states import Action, NationalStatus
+from motcua.dossiers.states import Action
 from motcua.feedback.models import DossierRating
 from motcua.feedback.rating import CRITERIA
 from motcua.org.models import User
@@ -45,31 +45,6 @@ def my_dossier(*, user: User, code: str) -> Dossier | None:
         .select_related("procedure_version__procedure", "current_agency")
         .filter(Q(code=key) | Q(reference=key))
         .first()
-    )
-
-
-@dataclass(frozen=True)
-class DossierView:
-    code: str
-    procedure_code: str
-    procedure_name: str
-    status_label: str
-    received_at: dt.datetime | None
-    appointment_at: dt.datetime | None
-    current_agency: str
-    returned_at: dt.datetime | None
-
-
-def my_dossier_view(dossier: Dossier) -> DossierView:
-    return DossierView(
-        code=dossier.identifier,
-        procedure_code=dossier.procedure_version.procedure.code,
-        procedure_name=dossier.procedure_version.name,
-        status_label=str(NationalStatus(dossier.national_status).label),
-        received_at=dossier.received_at,
-        appointment_at=dossier.appointment_at,
-        current_agency=dossier.current_agency.name,
-        returned_at=dossier.returned_at,
     )
 
 

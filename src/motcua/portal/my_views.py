@@ -23,6 +23,7 @@ from motcua.org.models import User
 from motcua.org.roles import Role
 from motcua.portal import my_selectors
 from motcua.portal.forms import RatingForm
+from motcua.portal.selectors import public_progress
 
 PAGE_SIZE = 50
 
@@ -44,9 +45,7 @@ def _dossier(user: User, code: str) -> Dossier:
 @login_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
     user = _citizen(request)
-    rows = [
-        my_selectors.my_dossier_view(d) for d in my_selectors.my_dossiers(user=user)[:PAGE_SIZE]
-    ]
+    rows = [public_progress(d) for d in my_selectors.my_dossiers(user=user)[:PAGE_SIZE]]
     return render(request, "portal/my_dossiers.html", {"rows": rows})
 
 
@@ -60,7 +59,7 @@ def my_dossier(request: HttpRequest, code: str) -> HttpResponse:
 def _context(user: User, dossier: Dossier, form: RatingForm) -> dict[str, Any]:
     rating = DossierRating.objects.filter(dossier=dossier).first()
     return {
-        "view": my_selectors.my_dossier_view(dossier),
+        "view": public_progress(dossier),
         "history": my_selectors.my_dossier_history(dossier),
         "rating": rating,
         "rating_rows": my_selectors.rating_rows(rating) if rating is not None else [],
