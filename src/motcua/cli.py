@@ -6,6 +6,8 @@
     motcua deadline ...     compute a legal due instant
     motcua calendar ...     list the days off and make-up days of a year, with their sources
     motcua indicators ...   the Decision 766 scorecard, or one indicator from raw counts
+    motcua simulate ...     write a realistic simulated workload (or --clear it)
+    motcua whatif ...       re-score a period as if a procedure were delegated or a step faster
 
 Bad arguments end with exit status 2 and one sentence, in Vietnamese and English.
 """
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from motcua.indicators import cli as indicators_cli
+from motcua.indicators import whatif as whatif_cli
+from motcua.simulate import cli as simulate_cli
 
 SETTINGS = "motcua.settings"
 
@@ -60,6 +64,7 @@ def prepare_database(*, verbose: bool = True) -> list[Any]:
     from django.core.management import call_command
 
     from motcua.catalog.demo import demo_required_documents_ensure
+    from motcua.catalog.life_events import life_events_ensure
     from motcua.catalog.reference import load_reference
     from motcua.org.models import AdministrativeUnit, User
     from motcua.org.services import demo_accounts_ensure, roles_ensure
@@ -74,6 +79,7 @@ def prepare_database(*, verbose: bool = True) -> list[Any]:
         return []
     created = demo_accounts_ensure()
     demo_required_documents_ensure()
+    life_events_ensure()
     return created
 
 
@@ -348,6 +354,8 @@ def build_parser() -> Parser:
         "calendar", help="list days off and make-up days (motcua calendar --help)", add_help=False
     )
     indicators_cli.add_parser(sub)
+    simulate_cli.add_parser(sub)
+    whatif_cli.add_parser(sub)
     return parser
 
 
@@ -369,6 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "up": cmd_up,
         "load-reference": cmd_load_reference,
         "indicators": indicators_cli.run,
+        "simulate": simulate_cli.run,
+        "whatif": whatif_cli.run,
     }
     return handlers[args.command](args)
 

@@ -20,6 +20,7 @@ urlpatterns = [
     # public copies of report photos only (EXIF removed); originals are never served
     re_path(r"^media/(?P<path>feedback/public/.+)$", feedback_views.public_photo),
     path("", include("motcua.portal.urls")),
+    path("", include("motcua.people.urls")),
     path("staff/indicators/", include("motcua.indicators.urls")),
     path("staff/feedback/", include("motcua.feedback.staff_urls")),
     path("staff/", include("motcua.backoffice.urls")),

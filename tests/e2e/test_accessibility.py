@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
+from motcua.catalog.demo import demo_required_documents_ensure
+from motcua.catalog.life_events import life_events_ensure
 from motcua.org.models import User
 from motcua.org.roles import Role
-from tests.factories import PASSWORD, UserFactory
+from motcua.portal.submission import draft_start
+from tests.factories import PASSWORD, CitizenProfileFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,8 +39,17 @@ PUBLIC_PAGES = [
     "/feedback/new/",
     "/accounts/login/",
     "/accounts/register/",
+    "/life-events/",
+    "/life-events/sinh-con/",
+    "/documents/verify/",
 ]
-CITIZEN_PAGES = ["/me/", "/me/dossiers/"]
+CITIZEN_PAGES = [
+    "/me/",
+    "/me/dossiers/",
+    "/me/store/",
+    "/me/mandates/",
+    "/procedures/1.001193/submit/",
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +82,8 @@ def _describe(path: str, found: list[dict[str, Any]]) -> str:
 def test_main_pages_have_no_serious_violation(
     live_server: Any, page: Any, axe_source: str, reference: None
 ) -> None:
+    life_events_ensure()
+    demo_required_documents_ensure()
     problems: list[str] = []
     for path in PUBLIC_PAGES:
         response = page.goto(f"{live_server.url}{path}")
@@ -80,12 +94,14 @@ def test_main_pages_have_no_serious_violation(
             problems.append(_describe(path, found))
 
     citizen: User = UserFactory(roles=[Role.CITIZEN])
+    CitizenProfileFactory(user=citizen)
+    draft = draft_start(user=citizen, procedure_code="1.001193")
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("#id_username").fill(citizen.username)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state()
-    for path in CITIZEN_PAGES:
+    for path in [*CITIZEN_PAGES, f"/me/drafts/{draft.pk}/", f"/me/drafts/{draft.pk}/review/"]:
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 200, path
         found = _violations(page, axe_source)

@@ -28,7 +28,7 @@ from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.services import audit_record
 from motcua.org.models import User
 from motcua.org.roles import Role
-from motcua.people.identity import IdentityError, mask_identifier, parse_personal_id
+from motcua.people.identity import IdentityError, mask_email, mask_identifier, parse_personal_id
 from motcua.people.models import CitizenProfile
 
 logger = logging.getLogger("motcua.accounts")
@@ -88,14 +88,9 @@ def _send_code(user: User, purpose: str, code: str) -> CodeSent:
             else gettext("Your password reset code")
         )
         send_mail(subject, text, None, [user.email], fail_silently=False)
-        return CodeSent(VerificationCode.Channel.EMAIL, _mask_email(user.email))
+        return CodeSent(VerificationCode.Channel.EMAIL, mask_email(user.email))
     sms_sender().send(phone=user.phone, text=text)
     return CodeSent(VerificationCode.Channel.SMS, mask_identifier(user.phone, 3))
-
-
-def _mask_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}•••@{domain}" if local else email
 
 
 def _issue_code(user: User, purpose: str, *, now: dt.datetime) -> CodeSent:

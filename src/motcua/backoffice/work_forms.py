@@ -10,7 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from motcua.dossiers.models import PauseKind
+from motcua.documents.results import TITLE_MAX
+from motcua.dossiers.models import PauseKind, ReturnMethod
 from motcua.dossiers.states import Action
 
 MAX_TEXT = 2000
@@ -24,6 +25,8 @@ class ActionForm(forms.Form):
 
     action: Action
     needs_confirmation = False
+    #: the button's label when it is not the action's own (``None``: the action's label)
+    label: Any = None
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -185,6 +188,50 @@ class WithdrawForm(ActionForm):
         }
 
 
+class ReturnElectronicForm(NoteForm):
+    """Return the result electronically (status 10): the dossier's electronic result goes to
+    the applicant's data store; without an uploaded result, motcua issues the result notice."""
+
+    action = Action.RETURN_RESULT
+    label = _("Return the result electronically")
+    needs_confirmation = True
+    confirmed = _confirm_field()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {**super().service_kwargs(), "method": ReturnMethod.ELECTRONIC.value}
+
+
+class ResultUploadForm(forms.Form):
+    """The signed result file the competent agency uploads (PDF; signed again by motcua with
+    the agency's certificate). The type and size are checked from the bytes by the service."""
+
+    file = forms.FileField(
+        label=_("Result file (PDF)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        help_text=_("The result document as a PDF; it is signed with the agency's certificate."),
+    )
+    title = forms.CharField(
+        label=_("Title of the result (optional)"),
+        required=False,
+        max_length=TITLE_MAX,
+        strip=True,
+        help_text=_("E.g. the name of the licence or certificate; by default the procedure's."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "result")
+        super().__init__(*args, **kwargs)
+
+    def add_domain_errors(self, fields: dict[str, Any]) -> bool:
+        """Put a service's field errors on this form's fields; False if none matched."""
+        matched = False
+        for name, message in fields.items():
+            if name in self.fields:
+                self.add_error(name, str(message))
+                matched = True
+        return matched
+
+
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     form.action: form
     for form in (
@@ -199,6 +246,7 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
         RefuseForm,
         WithdrawForm,
         StopForm,
+        ReturnElectronicForm,
     )
 }
 

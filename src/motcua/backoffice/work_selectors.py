@@ -47,7 +47,7 @@ from motcua.dossiers.selectors import DOSSIER_RELATED, dossiers_visible_to
 from motcua.dossiers.states import CLOCK_STOPPED, Action, State, allowed_from
 from motcua.org.models import ServicePoint, User
 from motcua.org.roles import Role
-from motcua.people.identity import mask_identifier
+from motcua.people.identity import mask_email, mask_identifier
 from motcua.people.models import CitizenProfile
 from motcua.workcal import OfficeHours, remaining_office_time
 
@@ -488,13 +488,6 @@ class ApplicantView:
         return bool(self.identity_number or self.phone or self.email or self.address)
 
 
-def _mask_email(value: str) -> str:
-    if "@" not in value:
-        return mask_identifier(value, 0)
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}•••@{domain}"
-
-
 def applicant_view(profile: CitizenProfile, *, revealed: bool = False) -> ApplicantView:
     number = profile.personal_id or profile.tax_code or ""
     if revealed:
@@ -512,7 +505,7 @@ def applicant_view(profile: CitizenProfile, *, revealed: bool = False) -> Applic
         kind_label=str(profile.get_kind_display()),
         identity_number=mask_identifier(number) if number else "",
         phone=mask_identifier(profile.phone, 3) if profile.phone else "",
-        email=_mask_email(profile.email) if profile.email else "",
+        email=mask_email(profile.email) if profile.email else "",
         address="••••••" if profile.address else "",
         revealed=False,
     )

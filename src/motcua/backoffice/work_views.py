@@ -17,15 +17,18 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from motcua.backoffice import work_selectors as sel
-from motcua.backoffice.work_forms import ActionForm, action_form
+from motcua.backoffice.work_forms import ActionForm, ResultUploadForm, action_form
 from motcua.backoffice.work_services import applicant_personal_data_reveal, dossier_view_record
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.permissions import role_required, staff_required
+from motcua.documents import results
+from motcua.documents.selectors import results_for
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.selectors import dossier_get
 from motcua.dossiers.services import TRANSITION_FUNCTIONS
@@ -35,6 +38,8 @@ from motcua.org.roles import Role
 
 PAGE_SIZE = 50
 MAX_QUERY = 100
+#: The dossier page's act that is not a transition: upload the electronic result.
+ISSUE_RESULT = "issue-result"
 
 
 def _user(request: HttpRequest) -> User:
@@ -104,9 +109,9 @@ def _action_items(page: sel.DossierPage, bound: dict[Action, ActionForm]) -> lis
         items.append(
             {
                 "action": act,
-                "label": act.label,
+                "label": form.label or act.label,
                 "form": form,
-                "irreversible": act in sel.IRREVERSIBLE,
+                "irreversible": act in sel.IRREVERSIBLE or form.needs_confirmation,
                 "open": act in bound,
             }
         )
@@ -121,13 +126,18 @@ def _render_page(
     error: str = "",
     status: int = 200,
     revealed: bool = False,
+    result_form: ResultUploadForm | None = None,
 ) -> HttpResponse:
     user = _user(request)
     page = sel.dossier_page(user=user, dossier=dossier, revealed=revealed)
     bound = bound or {}
+    # the electronic return is offered here to whoever the return service allows
+    if results.may_return_electronically(user, page.dossier):
+        page.actions.append(Action.RETURN_RESULT)
     # a form the officer filled stays on the page even if the act is no longer offered
     extra = [a for a in bound if a not in page.actions]
     page.actions.extend(extra)
+    can_issue = results.may_issue(user, page.dossier)
     context = {
         "page": page,
         "d": page.dossier,
@@ -135,6 +145,10 @@ def _render_page(
         "action_items": _action_items(page, bound),
         "error": error,
         "in_inbox": bool(sel.work_roles(user)),
+        "e_results": list(results_for(page.dossier)[:50]),
+        "can_issue_result": can_issue,
+        "result_form": result_form or ResultUploadForm(),
+        "result_form_open": result_form is not None,
     }
     return render(request, "backoffice/dossier/page.html", context, status=status)
 
@@ -169,12 +183,15 @@ def dossier_applicant(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @staff_required
 def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
-    """One processing act through its transition service, then the next dossier in my queue."""
+    """One processing act through its transition service, then the next dossier in my queue
+    (after finishing, the dossier again when the officer may upload its electronic result)."""
+    if action == ISSUE_RESULT:
+        return _issue_result(request, code)
     try:
         act = Action(action)
     except ValueError as exc:
         raise Http404 from exc
-    if act not in sel.WORK_ACTIONS:
+    if act not in sel.WORK_ACTIONS and act is not Action.RETURN_RESULT:
         raise Http404
     user = _user(request)
     dossier = _load(user, code)
@@ -194,12 +211,23 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
         if exc.kind is ErrorKind.NOT_FOUND:
             raise Http404(exc.text()) from exc
         form.add_domain_errors(exc.fields)
-        return _render_page(
-            request, dossier, bound={act: form}, error=exc.text(), status=exc.kind.http_status
-        )
+        # no signing key or PDF engine for the electronic result: the installation, not the act
+        status = 503 if isinstance(exc, results.ResultsUnavailable) else exc.kind.http_status
+        return _render_page(request, dossier, bound={act: form}, error=exc.text(), status=status)
     done = format_lazy(
-        _("Done: “{action}” on dossier {code}."), action=act.label, code=dossier.identifier
+        _("Done: “{action}” on dossier {code}."),
+        action=form.label or act.label,
+        code=dossier.identifier,
     )
+    if act is Action.FINISH and results.may_issue(user, Dossier.objects.get(pk=dossier.pk)):
+        messages.success(
+            request,
+            format_lazy(
+                _("{done} Upload the electronic result below, or return it electronically."),
+                done=done,
+            ),
+        )
+        return redirect(reverse("backoffice:dossier", args=[dossier.identifier]) + "#results")
     following = sel.inbox_next(user=user, after=dossier) if sel.work_roles(user) else None
     if following is not None:
         messages.success(
@@ -213,3 +241,44 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
     if sel.work_roles(user):
         return redirect("backoffice:work-inbox")
     return redirect("backoffice:dossier", code=dossier.identifier)
+
+
+def _issue_result(request: HttpRequest, code: str) -> HttpResponse:
+    """Upload the electronic result of a finished dossier: signed with the competent agency's
+    certificate and kept with the dossier (the service checks who, when and what file)."""
+    user = _user(request)
+    dossier = _load(user, code)
+    form = ResultUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_page(
+            request,
+            dossier,
+            result_form=form,
+            error=str(_("Check the fields marked below.")),
+            status=422,
+        )
+    try:
+        issued = results.result_issue(
+            dossier=dossier,
+            actor=user,
+            upload=form.cleaned_data["file"],
+            title=form.cleaned_data["title"],
+        )
+    except results.ResultsUnavailable as exc:
+        return _render_page(request, dossier, result_form=form, error=exc.text(), status=503)
+    except DomainError as exc:
+        if exc.kind is ErrorKind.NOT_FOUND:
+            raise Http404(exc.text()) from exc
+        form.add_domain_errors(exc.fields)
+        return _render_page(
+            request, dossier, result_form=form, error=exc.text(), status=exc.kind.http_status
+        )
+    messages.success(
+        request,
+        format_lazy(
+            _("The electronic result “{title}” of dossier {code} was signed and stored."),
+            title=issued.title,
+            code=dossier.identifier,
+        ),
+    )
+    return redirect(reverse("backoffice:dossier", args=[dossier.identifier]) + "#results")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.catalog.models import (
     Delegation,
     Fee,
+    LifeEvent,
     Procedure,
     ProcedureVersion,
     Process,
@@ -106,3 +107,10 @@ class ProcessAdmin(admin.ModelAdmin[Process]):
     list_display = ("name", "version", "agency")
     raw_id_fields = ("version", "agency")
     inlines = [ProcessStepInline]
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(admin.ModelAdmin[LifeEvent]):
+    list_display = ("name", "slug", "order")
+    filter_horizontal = ("procedures",)
+    prepopulated_fields = {"slug": ("name",)}

@@ -355,3 +355,25 @@ class ProcessStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.name}"
+
+
+class LifeEvent(models.Model):
+    """A life event (sự kiện) that groups the procedures a person meets at that moment:
+    a child is born, getting married, a death in the family, opening a household business…
+    Browsing by life event is how citizens look for procedures without knowing their names."""
+
+    slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    procedures = models.ManyToManyField(
+        Procedure, verbose_name=_("procedures"), blank=True, related_name="life_events"
+    )
+
+    class Meta:
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -116,3 +116,157 @@ class GeneratedDocument(models.Model):
             return f"{self.dossier.identifier}-mau-{self.form}.pdf"
         period = self.parameters.get("from", ""), self.parameters.get("to", "")
         return f"so-theo-doi-{period[0]}-{period[1]}.pdf"
+
+
+# ----------------------------------------------------------------------------- data store
+class StoredFile(models.Model):
+    """One file's bytes, kept once whatever number of dossiers and store entries use it.
+
+    Identified by the SHA-256 of its content: uploading the same scan twice (or reusing it in
+    ten dossiers) stores it once. Only PDF, JPEG and PNG are accepted (checked from the bytes,
+    see :mod:`motcua.documents.uploads`).
+    """
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    file = models.FileField(_("file"), upload_to="store/%Y/%m/", max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("type"), max_length=50)
+    created_at = models.DateTimeField(_("first stored"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.content_type}, {self.size} B)"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A stored file is never changed; store the new bytes.")
+        super().save(*args, **kwargs)
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+            self.content_type, "bin"
+        )
+
+
+class StoreItem(models.Model):
+    """An entry of the citizen's data store (kho dữ liệu điện tử của tổ chức, cá nhân).
+
+    What a citizen uploaded once (or received as an electronic result) with what the paper is:
+    its type, number, issuer, issue and expiry dates. Reused in a new dossier with one click;
+    the dossier component then points here (Decision 766 indicators 4.3–4.4 count those).
+    """
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("uploaded by the citizen")
+        RESULT = "result", _("electronic result of a dossier")
+
+    class Validity(models.TextChoices):
+        VALID = "valid", _("valid")
+        EXPIRED = "expired", _("expired")
+        REVOKED = "revoked", _("withdrawn from use")
+
+    owner = models.ForeignKey(
+        "people.CitizenProfile",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="store_items",
+    )
+    doc_type = models.CharField(_("type of paper"), max_length=255)
+    number = models.CharField(_("number"), max_length=100, blank=True)
+    issuer = models.CharField(_("issued by"), max_length=255, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("valid until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("withdrawn from use"), null=True, blank=True)
+    file = models.ForeignKey(
+        StoredFile, verbose_name=_("file"), on_delete=models.PROTECT, related_name="store_items"
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    source_dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        verbose_name=_("from dossier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_by = models.ForeignKey(
+        "org.User",
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("added"), db_index=True)
+
+    class Meta:
+        verbose_name = _("data store entry")
+        verbose_name_plural = _("data store entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "file", "doc_type"], name="store_item_unique_per_owner"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(issued_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("issued_on")),
+                name="store_item_expiry_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type} {self.number}".strip()
+
+    def validity(self, today: Any) -> str:
+        """Valid, expired (past its expiry date on ``today``) or withdrawn from use."""
+        if self.revoked_at is not None:
+            return self.Validity.REVOKED
+        if self.expires_on is not None and self.expires_on < today:
+            return self.Validity.EXPIRED
+        return self.Validity.VALID
+
+
+class ElectronicResult(models.Model):
+    """The signed electronic result of a dossier (kết quả điện tử), as the competent agency
+    issued it: the uploaded result, or the result notice motcua prints, signed with pyHanko.
+    Append-only: a corrected result is a new row; the newest is the dossier's result."""
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="electronic_results",
+    )
+    file = models.ForeignKey(
+        StoredFile, verbose_name=_("signed file"), on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "org.Agency", verbose_name=_("issuing agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    signer_subject = models.CharField(_("signed by (certificate subject)"), max_length=500)
+    development_certificate = models.BooleanField(
+        _("signed with a development certificate"), default=False
+    )
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        "org.User", verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("electronic result")
+        verbose_name_plural = _("electronic results")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.dossier})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("An electronic result is never changed; issue a new one.")
+        super().save(*args, **kwargs)

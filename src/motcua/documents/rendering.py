@@ -34,6 +34,7 @@ from motcua.dossiers.models import (
     Dossier,
     Handover,
     Refusal,
+    ResultKind,
     ReturnMethod,
     StepOutcome,
     StopNotice,
@@ -53,6 +54,7 @@ __all__ = [
     "lookup_url",
     "register_context",
     "render_pdf",
+    "result_notice_context",
 ]
 
 #: The legal text whose template each form follows (versioned like every rule of the law).
@@ -74,6 +76,12 @@ TEMPLATES: dict[str, str] = {
     Form.CONTROL_SHEET.value: "documents/forms/05_control_sheet.html",
     Form.REGISTER.value: "documents/forms/06_register.html",
     Form.STOP.value: "documents/forms/stop_notice.html",
+}
+
+#: Documents motcua prints that are not forms of a circular: (template, page size, legal text).
+RESULT_NOTICE = "result"
+OTHER_DOCUMENTS: dict[str, tuple[str, str, str]] = {
+    RESULT_NOTICE: ("documents/forms/result_notice.html", "A4", ""),
 }
 
 # ----------------------------------------------------------------------------- vocabulary
@@ -504,6 +512,38 @@ def _stop(dossier: Dossier, notice: StopNotice, at: dt.datetime) -> FormContext:
     )
 
 
+def result_notice_context(dossier: Dossier, *, at: dt.datetime, title: str) -> FormContext:
+    """The result notice (thông báo kết quả giải quyết): the one-page electronic result motcua
+    prints and the competent agency signs when no result file was uploaded. It names the
+    dossier, the procedure, the applicant and the result (granted, or refused with the
+    reasons); the identity number, address and phone are not printed."""
+    agency = dossier.competent_agency
+    values = _common(dossier, agency, at)
+    refused = dossier.result_kind == ResultKind.REFUSED
+    refusal = dossier.refusals.order_by("-at", "-id").first() if refused else None
+    finish = _handover(dossier, Action.FINISH)
+    values.update(
+        {
+            "result_title": title,
+            "refused": "yes" if refused else "",
+            "reasons": refusal.reasons if refusal is not None else "",
+            "note": finish.note if finish is not None and not refused else "",
+            "finished": instant_text(dossier.finished_at),
+            "issued": day_text(at),
+            "verify_url": f"{str(settings.MOTCUA_PUBLIC_BASE_URL).rstrip('/')}/documents/verify/",
+        }
+    )
+    return FormContext(
+        form=RESULT_NOTICE,
+        agency=agency,
+        values=values,
+        parameters={"dossier": dossier.identifier},
+        title="Thông báo kết quả giải quyết thủ tục hành chính",
+        reason="Kết quả giải quyết thủ tục hành chính",
+        service_point=dossier.reception_point,
+    )
+
+
 def dossier_form_context(
     dossier: Dossier,
     form: str,
@@ -651,15 +691,20 @@ def render_pdf(context: FormContext) -> RenderedPdf:
     except OSError as exc:  # the Pango library is missing
         raise RenderingUnavailable(str(exc)) from exc
     fonts = font_files()
+    if context.form in OTHER_DOCUMENTS:
+        template, page_size, version = OTHER_DOCUMENTS[context.form]
+    else:
+        template = TEMPLATES[context.form]
+        page_size, version = PAGE_SIZES[context.form], FORM_VERSIONS[context.form]
     with translation.override("vi"):
         html = render_to_string(
-            TEMPLATES[context.form],
+            template,
             {
                 **context.values,
                 "title": context.title,
                 "form": context.form,
-                "form_version": FORM_VERSIONS[context.form],
-                "page_size": PAGE_SIZES[context.form],
+                "form_version": version,
+                "page_size": page_size,
                 "fonts": {key: path.as_uri() for key, path in fonts.items()},
             },
         )

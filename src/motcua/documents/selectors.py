@@ -1,4 +1,4 @@
-"""Reads of generated documents, always through the reader's scope."""
+"""Reads of generated documents and electronic results, always through the reader's scope."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.errors import DomainError, ErrorKind
-from motcua.documents.models import GeneratedDocument
+from motcua.documents.models import ElectronicResult, GeneratedDocument
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.selectors import dossiers_visible_to, supervisor_sees_all
+from motcua.dossiers.services import is_citizen_party
 from motcua.org.models import User
 from motcua.org.roles import Role
 
@@ -74,3 +75,62 @@ def document_content(document: GeneratedDocument) -> bytes:
     generation was audited)."""
     with document.file.open("rb") as handle:
         return bytes(handle.read())
+
+
+# ----------------------------------------------------------------------------- e-results
+def results_for(dossier: Dossier) -> QuerySet[ElectronicResult]:
+    """The electronic results issued for ``dossier``, newest first (the first is the dossier's
+    result). The caller has checked that the reader may see the dossier."""
+    return (
+        ElectronicResult.objects.filter(dossier=dossier)
+        .select_related("file", "agency", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def latest_result(dossier: Dossier) -> ElectronicResult | None:
+    """The dossier's electronic result (the newest issued), or ``None``."""
+    return results_for(dossier).first()
+
+
+def is_staff_reader(user: User) -> bool:
+    """Reads by staff are audited (purpose-bound access to personal data)."""
+    staff = {r.value for r in Role if r.is_staff_role}
+    return bool(user.is_superuser or user.role_codes & staff)
+
+
+def result_get(*, user: User, pk: int) -> ElectronicResult:
+    """One electronic result ``user`` may download: they are a party of its dossier (the
+    applicant, the submitter, a mandate holder) or staff who may see the dossier. Anything
+    else, including a result that does not exist, is reported as not found."""
+    result = (
+        ElectronicResult.objects.select_related(
+            "file", "agency", "dossier__procedure_version", "dossier__applicant"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    allowed = False
+    if result is not None and getattr(user, "is_authenticated", False):
+        allowed = is_citizen_party(user, result.dossier) or (
+            is_staff_reader(user)
+            and dossiers_visible_to(user).filter(pk=result.dossier_id).exists()
+        )
+    if result is None or not allowed:
+        raise DomainError(
+            "result.not_found",
+            _("No such electronic result is visible to you."),
+            kind=ErrorKind.NOT_FOUND,
+        )
+    return result
+
+
+def result_matching(sha256: str) -> ElectronicResult | None:
+    """The electronic result whose signed file has this SHA-256 (the verification page says
+    that an uploaded file is, byte for byte, the result of a dossier)."""
+    return (
+        ElectronicResult.objects.select_related("dossier", "agency")
+        .filter(file__sha256=sha256)
+        .order_by("created_at", "id")
+        .first()
+    )

@@ -1,4 +1,5 @@
-"""URLs of the generated documents (forms 01–06, stop notice) and signature verification."""
+"""URLs of the generated documents (forms 01–06, stop notice), electronic results and
+signature verification."""
 
 from django.urls import URLPattern, path
 
@@ -11,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("register/", views.register, name="register"),
     path("<int:pk>/download/", views.download, name="download"),
     path("verify/", views.verify, name="verify"),
+    path("results/<int:pk>/download/", views.result_download, name="result_download"),
 ]

@@ -7,7 +7,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any, cast
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.permissions import staff_required
-from motcua.documents import forms, selectors, services
-from motcua.documents.models import Form, GeneratedDocument
+from motcua.documents import forms, results, selectors, services
+from motcua.documents.models import ElectronicResult, Form, GeneratedDocument
 from motcua.documents.signing import verify_pdf
 from motcua.dossiers.selectors import dossier_get
 from motcua.org.models import User
@@ -130,6 +131,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return render(request, "documents/verify.html", {"errors": upload.errors}, status=400)
     result = verify_pdf(upload.data)
     known = selectors.document_matching(result.sha256) if result.intact else None
+    e_result = selectors.result_matching(result.sha256) if result.intact else None
     return render(
         request,
         "documents/verify_result.html",
@@ -137,6 +139,33 @@ def verify(request: HttpRequest) -> HttpResponse:
             "result": result,
             "known": known,
             "form_label": Form(known.form).label if known is not None else "",
+            # only the dossier's code, the agency and the date: no personal data
+            "e_result": e_result,
             "filename": getattr(request.FILES.get("file"), "name", ""),
         },
     )
+
+
+def _result_pdf(result: ElectronicResult, data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"{result.dossier.identifier}-ket-qua-{result.pk}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Content-Length"] = str(len(data))
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def result_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """An electronic result, for a party of its dossier or staff who may see the dossier (staff
+    reads are audited); not found for anyone else."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    user = request.user
+    try:
+        result = selectors.result_get(user=user, pk=pk)
+    except DomainError as error:
+        raise Http404(error.text()) from error
+    data = results.result_open(result=result, actor=user, audit=selectors.is_staff_reader(user))
+    return _result_pdf(result, data)

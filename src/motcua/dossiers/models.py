@@ -107,6 +107,17 @@ class Dossier(models.Model):
     return_method = models.CharField(
         _("result wanted"), max_length=20, choices=ReturnMethod.choices
     )
+    return_point = models.ForeignKey(
+        "org.ServicePoint",
+        verbose_name=_("service point to collect the result"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    return_address = models.CharField(
+        _("postal address for the result"), max_length=255, blank=True
+    )
 
     # Three separate places (boundary-free reception, domain-vn.md §9).
     reception_point = models.ForeignKey(
@@ -458,6 +469,26 @@ class DossierDocument(models.Model):
     copy_kind = models.CharField(_("kind of copy"), max_length=20)
     count = models.PositiveSmallIntegerField(_("number of copies"), default=1)
     file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", blank=True)
+    stored_file = models.ForeignKey(
+        "documents.StoredFile",
+        verbose_name=_("electronic copy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    store_item = models.ForeignKey(
+        "documents.StoreItem",
+        verbose_name=_("taken from the data store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reuses",
+        help_text=_(
+            "Set when the citizen reused a paper already in their data store instead of "
+            "uploading it again (Decision 766 indicators 4.3–4.4)."
+        ),
+    )
     added_at = models.DateTimeField(_("added"))
     added_by = models.ForeignKey(
         "org.User",

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.errors import DomainError, ErrorKind
-from motcua.dossiers.models import Dossier, DossierStep
+from motcua.dossiers.models import Dossier, DossierStep, SubmitterKind
 from motcua.dossiers.states import OPEN_AFTER_RECEPTION
 from motcua.org.models import Agency, User
 from motcua.org.roles import Role
@@ -89,7 +89,8 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
                 )
             )
     if Role.CITIZEN.value in roles or Role.AGENT.value in roles:
-        condition |= Q(submitter_id=user.pk)
+        # under a mandate, the submitter reads the dossier only while a mandate covers it
+        condition |= Q(submitter_id=user.pk) & ~Q(submitter_kind=SubmitterKind.MANDATE)
     profile = getattr(user, "citizen_profile", None) if Role.CITIZEN.value in roles else None
     if profile is not None:
         now = timezone.now()

@@ -204,7 +204,10 @@ def _snapshot(d: Dossier) -> None:
 
 
 def _save(d: Dossier) -> None:
-    """Write the dossier's changed columns (all of them if it was not read by ``_lock``)."""
+    """Write the dossier's changed columns (all of them if it was not read by ``_lock``) and
+    keep the indicator rollups in step, in the same transaction."""
+    from motcua.indicators.rollups import rollups_after_save
+
     saved: dict[str, Any] | None = getattr(d, "_saved_values", None)
     if saved is None:
         d.save()
@@ -212,6 +215,7 @@ def _save(d: Dossier) -> None:
         changed = [f.name for f in _DOSSIER_FIELDS if getattr(d, f.attname) != saved[f.attname]]
         if changed:
             d.save(update_fields=[*changed, "updated_at"])
+    rollups_after_save(d, saved)
     _snapshot(d)
 
 
@@ -296,8 +300,15 @@ def _mandate_covering(
 
 
 def is_citizen_party(actor: User, dossier: Dossier, at: dt.datetime | None = None) -> bool:
-    """The applicant, the person who submitted it, or the holder of a valid mandate."""
-    if dossier.submitter_id is not None and dossier.submitter_id == actor.pk:
+    """The applicant, the person who submitted it, or the holder of a valid mandate.
+
+    Whoever submitted under a mandate acts only while a mandate covers the dossier: a revoked
+    or expired mandate stops working at once, also for the dossiers submitted under it."""
+    if (
+        dossier.submitter_id is not None
+        and dossier.submitter_id == actor.pk
+        and dossier.submitter_kind != SubmitterKind.MANDATE
+    ):
         return True
     profile = _profile_of(actor)
     if profile is None:
@@ -514,6 +525,10 @@ class DocumentItem:
     name: str = ""
     copy_kind: str = RequiredDocument.CopyKind.ORIGINAL
     count: int = 1
+    #: the electronic copy (online submission, supplements): a stored file's id …
+    stored_file_id: int | None = None
+    #: … or the citizen's data-store entry it was taken from (reuse, Decision 766 4.3–4.4)
+    store_item_id: int | None = None
 
 
 MAX_COPIES = 99
@@ -574,6 +589,8 @@ def _save_documents(
                 name=name,
                 copy_kind=item.copy_kind,
                 count=item.count,
+                stored_file_id=item.stored_file_id,
+                store_item_id=item.store_item_id,
                 added_at=at,
                 added_by=actor,
             )
@@ -630,10 +647,14 @@ def dossier_submit(
     receiving_agency: Agency | None = None,
     subject: str = "",
     return_method: str = ReturnMethod.ELECTRONIC,
+    return_point: ServicePoint | None = None,
+    return_address: str = "",
     applicant_consent: bool = False,
+    documents: Sequence[DocumentItem] = (),
     at: dt.datetime | None = None,
 ) -> Dossier:
-    """Online submission (status 1) by the applicant, a mandate holder or an agent."""
+    """Online submission (status 1) by the applicant, a mandate holder or an agent, with the
+    components handed in (their electronic copies)."""
     at = _when(at)
     version = _version_for(procedure_code, at)
     if version.online_level == OnlineLevel.NONE:
@@ -718,6 +739,8 @@ def dossier_submit(
         channel=Channel.ONLINE,
         subject=subject,
         return_method=return_method,
+        return_point=return_point if return_method == ReturnMethod.COUNTER else None,
+        return_address=return_address.strip() if return_method == ReturnMethod.POST else "",
         receiving_agency=receiving,
         competent_agency=competent,
         current_agency=receiving,
@@ -727,6 +750,7 @@ def dossier_submit(
         cutoff_applies=version.cutoff_applies,
     )
     _snapshot(dossier)
+    _save_documents(dossier, version, documents, actor=actor, at=at)
     _record(
         dossier,
         action=Action.SUBMIT,
@@ -1688,7 +1712,17 @@ def dossier_return_result(
     note: str = "",
     at: dt.datetime | None = None,
 ) -> Dossier:
-    """The result reaches the citizen at the counter, by post or electronically (status 10)."""
+    """The result reaches the citizen at the counter, by post or electronically (status 10).
+
+    Returned electronically, the dossier's electronic result (the newest issued; without one,
+    the result notice, signed now for the competent agency) is added to the applicant's data
+    store, in the same transaction: if it cannot be signed the return fails and writes nothing.
+    The notice is rendered and signed before the dossier's row is locked."""
+    from motcua.documents import results  # documents builds on dossiers, not the other way
+
+    prepared = None
+    if method == ReturnMethod.ELECTRONIC:
+        prepared = results.result_notice_prepare(dossier=dossier, actor=actor, at=at)
     d, at = _begin(dossier, at, Action.RETURN_RESULT)
     _check_return_method(method, field="method")
     allowed = _is_staff_of(actor, d.receiving_agency, (Role.RECEIVER,)) or (
@@ -1711,6 +1745,8 @@ def dossier_return_result(
         note=note,
         audit={"method": method},
     )
+    if method == ReturnMethod.ELECTRONIC:
+        results.result_deliver(dossier=d, actor=actor, at=at, prepared=prepared)
     return d
 
 

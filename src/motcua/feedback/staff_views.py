@@ -42,7 +42,7 @@ from motcua.feedback.staff_forms import (
 )
 from motcua.org.models import User
 from motcua.org.roles import Role
-from motcua.people.identity import mask_identifier
+from motcua.people.identity import mask_email, mask_identifier
 from motcua.workcal import compute_deadline
 from motcua.workcal.selectors import calendar_current
 from motcua.workcal.types import TimeLimit, Unit
@@ -144,13 +144,6 @@ def report_contact_view_record(
 
 
 # ----------------------------------------------------------------------------- masking
-def _mask_email(value: str) -> str:
-    if "@" not in value:
-        return mask_identifier(value, 0)
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}•••@{domain}"
-
-
 def _initials(name: str) -> str:
     return " ".join(f"{word[0]}." for word in name.split() if word)
 
@@ -167,7 +160,7 @@ def masked_contact(report: Report) -> MaskedContact:
     return MaskedContact(
         name=_initials(name),
         phone=mask_identifier(report.contact_phone, 3) if report.contact_phone else "",
-        email=_mask_email(report.contact_email) if report.contact_email else "",
+        email=mask_email(report.contact_email) if report.contact_email else "",
     )
 
 

@@ -38,21 +38,26 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from motcua.catalog.models import OnlineLevel, Procedure, ProcedureVersion, Sector
 from motcua.catalog.selectors import versions_in_force
-from motcua.dossiers.models import Channel, Dossier, StepOutcome
+from motcua.documents.models import ElectronicResult, StoreItem
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, StepOutcome, SubmitterKind
 from motcua.feedback.models import Report
 from motcua.integrations.models import OutboxMessage
 from motcua.org.models import AdministrativeUnit, Agency, ServicePoint
 from motcua.workcal.types import VN_TZ
 
 from .engine import IndicatorInputError, MetricInput, round2, ruleset_for, score_card
+from .models import PENDING, DailyRollup, DossierFact, MonthlyRollup
 
 __all__ = [
+    "DossierCounts",
     "Period",
     "Scope",
+    "dossier_counts",
     "figures_for",
     "indicator_inputs",
     "parse_period",
@@ -343,27 +348,220 @@ def petition_inputs(period: Period, scope: Scope, *, as_of: dt.datetime) -> dict
     }
 
 
-def indicator_inputs(
-    period: Period, scope: Scope, *, now: dt.datetime | None = None
-) -> dict[str, MetricInput]:
-    """The counts of the indicators this system can compute today (see the module doc)."""
-    as_of = min(now or dt.datetime.now(tz=VN_TZ), period.end_at)
+def _as_of(period: Period, now: dt.datetime | None) -> dt.datetime:
+    return min(now or dt.datetime.now(tz=VN_TZ), period.end_at)
+
+
+@dataclass(frozen=True, slots=True)
+class DossierCounts:
+    """The dossier counts of a period and scope behind the scorecard and its figures."""
+
+    received: int
+    online: int
+    direct: int
+    post: int
+    by_agent: int
+    by_mandate: int
+    on_time: int  # PROGRESS_ON_TIME's numerator at ``as_of``
+    synced: int  # no national-portal message left undelivered
+    reused: int  # 4.3: a component taken from the data store
+    store_synced: int  # 4.4: that, or the electronic result added to the applicant's store
+    result_documents: int  # 4.1's denominator: the procedure's result is a document
+    result_documents_electronic: int  # 4.1: of those, with an electronic result
+    digitized: int  # 4.2: component files, and an electronic result if a document
+
+
+def _undelivered_keys() -> QuerySet[OutboxMessage, Any]:
+    """References of the dossiers with a national-portal message not delivered (yet): a
+    range of the outbox's partial index of undelivered messages."""
+    return (
+        OutboxMessage.objects.filter(topic=NATIONAL_PORTAL_TOPIC)
+        .exclude(status=OutboxMessage.Status.DELIVERED)
+        .values("key")
+    )
+
+
+def _live_counts(period: Period, scope: Scope, as_of: dt.datetime) -> DossierCounts:
+    """The reference computation: every count from the dossiers' own rows."""
     received = _received(period, scope)
-    total = received.count()
-    on_time = received.filter(
-        Q(outcome__in=[StepOutcome.EARLY, StepOutcome.ON_TIME], forced_late=False)
-        | Q(outcome="", forced_late=False) & (Q(due_at__isnull=True) | Q(due_at__gte=as_of))
-    ).count()
+    on_time = Q(outcome__in=[StepOutcome.EARLY, StepOutcome.ON_TIME], forced_late=False) | Q(
+        outcome="", forced_late=False
+    ) & (Q(due_at__isnull=True) | Q(due_at__gte=as_of))
     portal = OutboxMessage.objects.filter(topic=NATIONAL_PORTAL_TOPIC, key=OuterRef("reference"))
-    synced = received.filter(
-        Exists(portal.filter(status=OutboxMessage.Status.DELIVERED)),
-        ~Exists(portal.exclude(status=OutboxMessage.Status.DELIVERED)),
+    docs = DossierDocument.objects.filter(dossier=OuterRef("pk"))
+    reused = Exists(docs.filter(store_item__isnull=False))
+    result_in_store = Exists(
+        StoreItem.objects.filter(source=StoreItem.Source.RESULT, source_dossier=OuterRef("pk"))
+    )
+    electronic = Exists(ElectronicResult.objects.filter(dossier=OuterRef("pk")))
+    files = Exists(docs.filter(Q(stored_file__isnull=False) | Q(store_item__isnull=False)))
+    document = Q(procedure_version__result_type=ProcedureVersion.ResultType.DOCUMENT)
+    by_channel = dict(
+        received.order_by().values("channel").annotate(n=Count("pk")).values_list("channel", "n")
+    )
+    by_kind = dict(
+        received.order_by()
+        .values("submitter_kind")
+        .annotate(n=Count("pk"))
+        .values_list("submitter_kind", "n")
+    )
+    return DossierCounts(
+        received=received.count(),
+        online=by_channel.get(Channel.ONLINE, 0),
+        direct=by_channel.get(Channel.DIRECT, 0),
+        post=by_channel.get(Channel.POST, 0),
+        by_agent=by_kind.get(SubmitterKind.AGENT, 0),
+        by_mandate=by_kind.get(SubmitterKind.MANDATE, 0),
+        on_time=received.filter(on_time).count(),
+        synced=received.filter(
+            ~Exists(portal.exclude(status=OutboxMessage.Status.DELIVERED))
+        ).count(),
+        reused=received.filter(reused).count(),
+        store_synced=received.filter(Q(reused) | Q(result_in_store)).count(),
+        result_documents=received.filter(document).count(),
+        result_documents_electronic=received.filter(document, electronic).count(),
+        digitized=received.filter(files).filter(~document | Q(electronic)).count(),
+    )
+
+
+def _dimensions(scope: Scope) -> Q:
+    """``scope`` on the rollup key (:class:`DailyRollup`, :class:`MonthlyRollup`,
+    :class:`DossierFact`): the same dossiers as :func:`scope_dossiers`."""
+    if scope.agency is not None:
+        ids = _subtree(scope.agency)
+        return Q(competent_agency_id__in=ids) | Q(receiving_agency_id__in=ids)
+    if scope.point is not None:
+        return Q(point_id=scope.point.pk)
+    if scope.commune is not None:
+        ids = _agencies_of(scope.commune)
+        points = list(
+            ServicePoint.objects.filter(administrative_unit=scope.commune).values_list(
+                "pk", flat=True
+            )
+        )
+        return (
+            Q(point_id__in=points) | Q(competent_agency_id__in=ids) | Q(receiving_agency_id__in=ids)
+        )
+    if scope.sector is not None:
+        versions = ProcedureVersion.objects.filter(sector=scope.sector)
+        return Q(procedure_version_id__in=versions.values("pk"))
+    if scope.procedure is not None:
+        versions = ProcedureVersion.objects.filter(procedure=scope.procedure)
+        return Q(procedure_version_id__in=versions.values("pk"))
+    return Q()
+
+
+def _rollup_parts(period: Period, scope: Scope) -> list[QuerySet[Any]]:
+    """The rollup rows of ``period`` in ``scope``: the monthly rows of the whole months in
+    it, the daily rows of the days before and after them (a range period)."""
+    start, end = period.start, period.end
+    first_month = start if start.day == 1 else _month_start(start.year, start.month + 1)
+    end_month = _month_start(end.year, end.month)
+    dims = _dimensions(scope)
+    if first_month >= end_month:
+        return [DailyRollup.objects.filter(dims, day__gte=start, day__lt=end)]
+    parts: list[QuerySet[Any]] = [
+        MonthlyRollup.objects.filter(dims, month__gte=first_month, month__lt=end_month)
+    ]
+    days = Q(day__gte=start, day__lt=first_month) | Q(day__gte=end_month, day__lt=end)
+    if start < first_month or end_month < end:
+        parts.append(DailyRollup.objects.filter(dims).filter(days))
+    return parts
+
+
+_SUMMED = ("received", "online", "direct", "post", "by_agent", "by_mandate")
+
+
+def _rollup_counts(period: Period, scope: Scope, as_of: dt.datetime) -> DossierCounts:
+    """The same counts from the rollups: an aggregate over the period's monthly (and, for a
+    range, daily) rollup rows, the open dossiers past their due instant at ``as_of`` (live,
+    on the facts' partial index of open dossiers) and the dossiers with an undelivered
+    national-portal message (live, from the outbox's index of undelivered messages)."""
+    document_versions = ProcedureVersion.objects.filter(
+        result_type=ProcedureVersion.ResultType.DOCUMENT
+    ).values("pk")
+    document = Q(procedure_version_id__in=document_versions)
+
+    def total(column: str, condition: Q | None = None) -> Coalesce:
+        return Coalesce(Sum(column, filter=condition), 0)
+
+    expressions = {
+        **{f"s_{name}": total(name) for name in _SUMMED},
+        "s_in_time": total("closed_in_time"),
+        "s_pending": total("pending"),
+        "s_reused": total("reused"),
+        "s_store_synced": total("store_synced"),
+        "s_result_documents": total("received", document),
+        "s_result_documents_electronic": total("e_result", document),
+        "s_files_other": total("with_files", ~document),
+        "s_files_result": total("with_files_result", document),
+    }
+    sums = dict.fromkeys((name.removeprefix("s_") for name in expressions), 0)
+    for part in _rollup_parts(period, scope):
+        for name, value in part.aggregate(**expressions).items():
+            sums[name.removeprefix("s_")] += int(value)
+    past_due = DossierFact.objects.filter(
+        PENDING,
+        _dimensions(scope),
+        day__gte=period.start,
+        day__lt=period.end,
+        due_at__lt=as_of,
     ).count()
-    online_received = received.filter(channel=Channel.ONLINE)
-    online = online_received.count()
+    unsynced = _received(period, scope).filter(reference__in=_undelivered_keys()).count()
+    return DossierCounts(
+        **{name: sums[name] for name in _SUMMED},
+        on_time=sums["in_time"] + sums["pending"] - past_due,
+        synced=sums["received"] - unsynced,
+        reused=sums["reused"],
+        store_synced=sums["store_synced"],
+        result_documents=sums["result_documents"],
+        result_documents_electronic=sums["result_documents_electronic"],
+        digitized=sums["files_other"] + sums["files_result"],
+    )
+
+
+def dossier_counts(
+    period: Period, scope: Scope, *, as_of: dt.datetime, recompute: bool = False
+) -> DossierCounts:
+    """The dossier counts of ``period`` and ``scope`` at ``as_of``: from the rollups
+    (:mod:`.rollups`), or with ``recompute`` from the dossiers' rows (the reference the
+    rollups must always equal; ``motcua indicators rollups --check`` compares them)."""
+    if recompute:
+        return _live_counts(period, scope, as_of)
+    return _rollup_counts(period, scope, as_of)
+
+
+def _procedures_used_online(period: Period, scope: Scope, recompute: bool) -> Q:
+    """Procedure versions (as a condition on them) whose procedure had a dossier received
+    online in the period and scope."""
+    if recompute:
+        online = _received(period, scope).filter(channel=Channel.ONLINE)
+        return Q(Exists(online.filter(procedure_version__procedure_id=OuterRef("procedure_id"))))
+    used = Q()
+    for part in _rollup_parts(period, scope):
+        used |= Q(pk__in=part.filter(online__gt=0).values("procedure_version_id"))
+    versions = ProcedureVersion.objects.filter(used)
+    return Q(procedure_id__in=versions.values("procedure_id"))
+
+
+def _inputs(
+    period: Period,
+    scope: Scope,
+    counts: DossierCounts,
+    *,
+    as_of: dt.datetime,
+    recompute: bool,
+) -> dict[str, MetricInput]:
+    total = counts.received
     inputs = {
-        "PROGRESS_ON_TIME": MetricInput(on_time, total),
-        "DOSSIER_SYNC": MetricInput(synced, total),
+        "PROGRESS_ON_TIME": MetricInput(counts.on_time, total),
+        "DOSSIER_SYNC": MetricInput(counts.synced, total),
+        "REUSED_DIGITIZED_DATA": MetricInput(counts.reused, total),
+        "SYNCED_WITH_DVCQG_PERSONAL_STORAGE": MetricInput(counts.store_synced, total),
+        "ORIGINAL_RESULT_AVAILABLE": MetricInput(
+            counts.result_documents_electronic, counts.result_documents
+        ),
+        "SO_HOA_GIAY_TO_GIAI_QUYET": MetricInput(counts.digitized, total),
         **petition_inputs(period, scope, as_of=as_of),
     }
     versions = _versions(period, scope)
@@ -372,32 +570,40 @@ def indicator_inputs(
     known_count = known.count() if known is not None else 0
     if known is not None and known_count:
         offered = known.exclude(online_level=OnlineLevel.NONE)
-        used = offered.filter(
-            Exists(online_received.filter(procedure_version__procedure_id=OuterRef("procedure_id")))
-        ).count()
+        used = offered.filter(_procedures_used_online(period, scope, recompute)).count()
         offered_count = offered.count()
         inputs["ONLINE_SERVICE_PROVIDED"] = MetricInput(offered_count, known_count)
         inputs["ONLINE_SERVICE_USED"] = MetricInput(used, offered_count)
     if total:
         inputs["ONLINE_DOSSIER_SHARE"] = MetricInput(
-            online, total, {"syncRate": Fraction(synced * 100, total)}
+            counts.online, total, {"syncRate": Fraction(counts.synced * 100, total)}
         )
     else:
-        inputs["ONLINE_DOSSIER_SHARE"] = MetricInput(online, total)
+        inputs["ONLINE_DOSSIER_SHARE"] = MetricInput(counts.online, total)
     return inputs
 
 
-def figures_for(period: Period, scope: Scope, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The city's own headline figures (as the seeds publish them): dossiers received by
-    channel, the on-time rate (same rule as ``PROGRESS_ON_TIME``, in percent, ``None`` without
-    dossiers) and the procedures in force by online level (toàn trình / một phần / none)."""
-    inputs = indicator_inputs(period, scope, now=now)
-    progress = inputs["PROGRESS_ON_TIME"]
-    received = _received(period, scope)
-    by_channel = {
-        row["channel"]: row["n"]
-        for row in received.order_by().values("channel").annotate(n=Count("pk"))
-    }
+def indicator_inputs(
+    period: Period,
+    scope: Scope,
+    *,
+    now: dt.datetime | None = None,
+    recompute: bool = False,
+) -> dict[str, MetricInput]:
+    """The counts of the indicators this system can compute today (see the module doc):
+    from the rollups, or with ``recompute`` from the dossiers' rows (same result)."""
+    as_of = _as_of(period, now)
+    counts = dossier_counts(period, scope, as_of=as_of, recompute=recompute)
+    return _inputs(period, scope, counts, as_of=as_of, recompute=recompute)
+
+
+def _percent(numerator: int, denominator: int) -> float | None:
+    if not denominator:
+        return None
+    return round2(Fraction(numerator) * 100 / Fraction(denominator))
+
+
+def _figures(period: Period, scope: Scope, counts: DossierCounts) -> dict[str, Any]:
     versions = _versions(period, scope)
     by_level = (
         {
@@ -407,18 +613,16 @@ def figures_for(period: Period, scope: Scope, *, now: dt.datetime | None = None)
         if versions is not None
         else {}
     )
-    rate = (
-        round2(Fraction(progress.numerator) * 100 / Fraction(progress.denominator))
-        if progress.denominator
-        else None
-    )
     return {
-        "dossiers_received": progress.denominator,
-        "dossiers_online": by_channel.get(Channel.ONLINE, 0),
-        "dossiers_counter": by_channel.get(Channel.DIRECT, 0),
-        "dossiers_post": by_channel.get(Channel.POST, 0),
-        "dossiers_on_time": progress.numerator,
-        "on_time_rate": rate,
+        "dossiers_received": counts.received,
+        "dossiers_online": counts.online,
+        "dossiers_counter": counts.direct,
+        "dossiers_post": counts.post,
+        "dossiers_by_agents": counts.by_agent,
+        "dossiers_by_mandate": counts.by_mandate,
+        "dossiers_on_time": counts.on_time,
+        "on_time_rate": _percent(counts.on_time, counts.received),
+        "reuse_rate": _percent(counts.reused, counts.received),
         "procedures_in_force": sum(by_level.values()),
         "procedures_full_online": by_level.get(OnlineLevel.FULL, 0),
         "procedures_partly_online": by_level.get(OnlineLevel.PARTIAL, 0),
@@ -427,15 +631,36 @@ def figures_for(period: Period, scope: Scope, *, now: dt.datetime | None = None)
     }
 
 
-def _score(period: Period, scope: Scope, now: dt.datetime | None) -> dict[str, Any]:
-    card = score_card(indicator_inputs(period, scope, now=now), ruleset_for(period.start))
+def figures_for(
+    period: Period,
+    scope: Scope,
+    *,
+    now: dt.datetime | None = None,
+    recompute: bool = False,
+) -> dict[str, Any]:
+    """The city's own headline figures (as the seeds publish them): dossiers received by
+    channel, those submitted by service agents and under a mandate (agents' dossiers are
+    reported separately), the on-time rate (same rule as ``PROGRESS_ON_TIME``, in percent,
+    ``None`` without dossiers), the reuse rate (``REUSED_DIGITIZED_DATA``, in percent) and
+    the procedures in force by online level (toàn trình / một phần / none)."""
+    counts = dossier_counts(period, scope, as_of=_as_of(period, now), recompute=recompute)
+    return _figures(period, scope, counts)
+
+
+def _score(
+    period: Period, scope: Scope, now: dt.datetime | None, recompute: bool
+) -> tuple[dict[str, Any], DossierCounts]:
+    as_of = _as_of(period, now)
+    counts = dossier_counts(period, scope, as_of=as_of, recompute=recompute)
+    inputs = _inputs(period, scope, counts, as_of=as_of, recompute=recompute)
+    card = score_card(inputs, ruleset_for(period.start))
     data = card.as_dict()
     for group in data["groups"]:
         for ind in group["indicators"]:
             if ind["metric"] == "ONLINE_DOSSIER_SHARE":
                 extra = "electronic-result condition not checked yet"
                 ind["note"] = f"{ind['note']}; {extra}" if ind.get("note") else extra
-    return data
+    return data, counts
 
 
 def _period_dict(period: Period) -> dict[str, str]:
@@ -448,13 +673,19 @@ def _period_dict(period: Period) -> dict[str, str]:
 
 
 def scorecard_for(
-    period: Period, scope: Scope, *, now: dt.datetime | None = None, compare: bool = True
+    period: Period,
+    scope: Scope,
+    *,
+    now: dt.datetime | None = None,
+    compare: bool = True,
+    recompute: bool = False,
 ) -> dict[str, Any]:
     """The scorecard of ``period`` and ``scope`` as JSON-ready data; with ``compare``, also
     the previous period's total and each indicator's change (``None`` where either period has
-    no score)."""
-    figures = figures_for(period, scope, now=now)
-    data = {"period": _period_dict(period), "scope": scope.label, **_score(period, scope, now)}
+    no score). Counted from the rollups, or with ``recompute`` from the dossiers' rows."""
+    card, counts = _score(period, scope, now, recompute)
+    figures = _figures(period, scope, counts)
+    data = {"period": _period_dict(period), "scope": scope.label, **card}
     data["figures"] = figures
     if figures["procedures_level_unknown"]:
         count = figures["procedures_level_unknown"]
@@ -467,7 +698,7 @@ def scorecard_for(
         return data
     before_period = period.previous()
     try:
-        before = _score(before_period, scope, now)
+        before, _counts = _score(before_period, scope, now, recompute)
     except IndicatorInputError:  # before the first rule set: nothing to compare with
         data["previous"] = None
         return data

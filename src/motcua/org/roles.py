@@ -106,6 +106,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "catalog.processstep": _ALL,
         "people.citizenprofile": _ALL,
         "people.mandate": _VIEW,
+        "people.agentconsent": _VIEW,
         "people.serviceagent": _ALL,
         "workcal.calendaroverride": _ALL,
         "core.auditevent": _VIEW,

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from motcua.core.services import audit_record
-from motcua.people.models import CitizenProfile, Mandate, ServiceAgent
+from motcua.people.models import AgentConsent, CitizenProfile, Mandate, ServiceAgent
 
 
 @admin.register(CitizenProfile)
@@ -39,11 +39,54 @@ class CitizenProfileAdmin(admin.ModelAdmin[CitizenProfile]):
 
 @admin.register(Mandate)
 class MandateAdmin(admin.ModelAdmin[Mandate]):
+    """Read-only: a citizen gives and revokes mandates on the portal (audited there)."""
+
     list_display = ("grantor", "grantee", "scope", "valid_from", "valid_to", "revoked_at")
+    list_filter = ("scope",)
     raw_id_fields = ("grantor", "grantee")
+    filter_horizontal = ("procedures", "sectors")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Mandate | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Mandate | None = None) -> bool:
+        return False
 
 
 @admin.register(ServiceAgent)
 class ServiceAgentAdmin(admin.ModelAdmin[ServiceAgent]):
     list_display = ("name", "tax_code", "is_active")
     filter_horizontal = ("accounts",)
+
+
+@admin.register(AgentConsent)
+class AgentConsentAdmin(admin.ModelAdmin[AgentConsent]):
+    """Read-only record of applicants' consents to agents; the code's hash is never shown."""
+
+    list_display = ("agent", "procedure", "created_at", "confirmed_at", "used_by")
+    list_filter = ("agent",)
+    fields = (
+        "agent",
+        "requested_by",
+        "applicant",
+        "procedure",
+        "sent_to",
+        "created_at",
+        "expires_at",
+        "attempts",
+        "confirmed_at",
+        "used_by",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AgentConsent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AgentConsent | None = None) -> bool:
+        return False

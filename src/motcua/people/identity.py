@@ -163,3 +163,11 @@ def mask_identifier(value: str, visible: int = 4) -> str:
     if len(value) <= visible:
         return "•" * len(value)
     return "•" * (len(value) - visible) + value[-visible:]
+
+
+def mask_email(value: str) -> str:
+    """``a•••@example.vn``: enough for the owner to recognise the address, no more."""
+    if "@" not in value:
+        return mask_identifier(value, 0)
+    local, domain = value.split("@", 1)
+    return f"{local[:1]}•••@{domain}" if local else f"•••@{domain}"

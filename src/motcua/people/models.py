@@ -173,3 +173,50 @@ class ServiceAgent(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AgentConsent(models.Model):
+    """The applicant's consent for one submission by a service agent, given by reading back a
+    one-time code sent to the applicant's phone or e-mail. Only the code's hash is kept; the
+    code is valid for a few minutes and a few tries, and it is used by one dossier only."""
+
+    agent = models.ForeignKey(
+        ServiceAgent, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="consents"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent's account"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    applicant = models.ForeignKey(
+        CitizenProfile,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="agent_consents",
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure", verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="+"
+    )
+    code_hash = models.CharField(_("code (hashed)"), max_length=128)
+    sent_to = models.CharField(_("sent to (masked)"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("requested"))
+    expires_at = models.DateTimeField(_("code valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    used_by = models.OneToOneField(
+        "dossiers.Dossier",
+        verbose_name=_("used by dossier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agent_consent",
+    )
+
+    class Meta:
+        verbose_name = _("applicant's consent to an agent")
+        verbose_name_plural = _("applicants' consents to agents")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agent} ← {self.applicant}"

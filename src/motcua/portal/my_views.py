@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.core.errors import DomainError
 from motcua.dossiers.models import Dossier
+from motcua.dossiers.services import dossier_withdraw
 from motcua.dossiers.states import State
 from motcua.feedback.models import DossierRating
 from motcua.feedback.rating import CRITERIA
@@ -24,6 +25,8 @@ from motcua.org.roles import Role
 from motcua.portal import my_selectors
 from motcua.portal.forms import RatingForm
 from motcua.portal.selectors import public_progress
+from motcua.portal.submission import drafts_of, supplement_answer
+from motcua.portal.submit_forms import SupplementAnswerForm, WithdrawForm
 
 PAGE_SIZE = 50
 
@@ -46,7 +49,7 @@ def _dossier(user: User, code: str) -> Dossier:
 def my_dossiers(request: HttpRequest) -> HttpResponse:
     user = _citizen(request)
     rows = [public_progress(d) for d in my_selectors.my_dossiers(user=user)[:PAGE_SIZE]]
-    return render(request, "portal/my_dossiers.html", {"rows": rows})
+    return render(request, "portal/my_dossiers.html", {"rows": rows, "drafts": drafts_of(user)})
 
 
 @login_required
@@ -56,9 +59,26 @@ def my_dossier(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "portal/my_dossier.html", _context(user, dossier, RatingForm()))
 
 
-def _context(user: User, dossier: Dossier, form: RatingForm) -> dict[str, Any]:
+def _context(
+    user: User,
+    dossier: Dossier,
+    form: RatingForm,
+    supplement_form: SupplementAnswerForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
+) -> dict[str, Any]:
     rating = DossierRating.objects.filter(dossier=dossier).first()
+    request = my_selectors.open_supplement_request(dossier)
+    if supplement_form is None and request is not None:
+        supplement_form = SupplementAnswerForm(items=list(request.items))
     return {
+        "dossier": dossier,
+        "components": my_selectors.my_dossier_components(dossier),
+        "supplement_request": request,
+        "supplement_form": supplement_form,
+        "can_withdraw": my_selectors.may_ask_withdrawal(dossier),
+        "withdraw_form": withdraw_form or WithdrawForm(),
+        "receipt": my_selectors.latest_receipt(dossier),
+        "results": my_selectors.electronic_results(dossier),
         "view": public_progress(dossier),
         "history": my_selectors.my_dossier_history(dossier),
         "rating": rating,
@@ -95,3 +115,78 @@ def my_dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("portal:my-dossier", code=code)
     dossier.refresh_from_db()
     return render(request, "portal/my_dossier.html", _context(user, dossier, form), status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def my_dossier_supplement(request: HttpRequest, code: str) -> HttpResponse:
+    """Answer the open supplement request with the missing papers."""
+    user = _citizen(request)
+    dossier = _dossier(user, code)
+    supplement = my_selectors.open_supplement_request(dossier)
+    if supplement is None:
+        messages.error(request, _("No supplement is requested for this dossier."))
+        return redirect("portal:my-dossier", code=code)
+    form = SupplementAnswerForm(request.POST, request.FILES, items=list(supplement.items))
+    status = 400
+    if form.is_valid():
+        try:
+            supplement_answer(
+                dossier=dossier, user=user, uploads=form.uploads(), note=form.cleaned_data["note"]
+            )
+        except DomainError as error:
+            status = error.kind.http_status
+            for name, message in error.fields.items():
+                form.add_error(name if name in form.fields else None, str(message))
+            if not error.fields:
+                form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Your supplement has been sent."))
+            return redirect("portal:my-dossier", code=code)
+    return render(
+        request,
+        "portal/my_dossier.html",
+        _context(user, dossier, RatingForm(), supplement_form=form),
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def my_dossier_withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask to withdraw the dossier (an officer confirms, Decree 61/2018 Art. 18)."""
+    user = _citizen(request)
+    dossier = _dossier(user, code)
+    form = WithdrawForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            dossier_withdraw(dossier=dossier, actor=user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            status = error.kind.http_status
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Your request to withdraw the dossier has been sent."))
+            return redirect("portal:my-dossier", code=code)
+    return render(
+        request,
+        "portal/my_dossier.html",
+        _context(user, dossier, RatingForm(), withdraw_form=form),
+        status=status,
+    )
+
+
+@login_required
+def my_dossier_receipt(request: HttpRequest, code: str) -> HttpResponse:
+    """The newest receipt (form 01) of the dossier, as signed when printed."""
+    user = _citizen(request)
+    dossier = _dossier(user, code)
+    receipt = my_selectors.latest_receipt(dossier)
+    if receipt is None:
+        raise Http404
+    with receipt.file.open("rb") as handle:
+        data = handle.read()
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipt.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -24,12 +24,12 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import FloatField, Func, QuerySet, Value
+from django.db.models import Count, FloatField, Func, Q, QuerySet, Value
 from django.db.models.functions import Length
 from django.utils.functional import Promise
 
 from motcua.catalog import selectors as catalog
-from motcua.catalog.models import ProcedureVersion, Sector
+from motcua.catalog.models import LifeEvent, ProcedureVersion, Sector
 from motcua.core.text import fold
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.states import NationalStatus
@@ -179,4 +179,24 @@ def public_progress(dossier: Dossier) -> PublicProgress:
         current_agency=dossier.current_agency.name,
         finished_at=dossier.finished_at,
         returned_at=dossier.returned_at,
+    )
+
+
+def life_events() -> list[LifeEvent]:
+    """The life events with the number of their procedures in force."""
+    in_force = catalog.versions_in_force().values("procedure_id")
+    return list(
+        LifeEvent.objects.annotate(
+            procedure_count=Count("procedures", filter=Q(procedures__in=in_force), distinct=True)
+        ).order_by("order", "name")
+    )
+
+
+def life_event_by_slug(*, slug: str) -> LifeEvent | None:
+    return LifeEvent.objects.filter(slug=slug).first()
+
+
+def life_event_versions(*, event: LifeEvent) -> list[ProcedureVersion]:
+    return list(
+        catalog.versions_in_force().filter(procedure__life_events=event).order_by("procedure__code")
     )

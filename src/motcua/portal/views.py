@@ -12,11 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from motcua.catalog import selectors as catalog
+from motcua.catalog.models import OnlineLevel
 from motcua.core.errors import DomainError
 from motcua.dossiers import selectors as dossier_selectors
+from motcua.org.roles import Role
 from motcua.people.identity import mask_identifier
 from motcua.portal import selectors
 from motcua.portal.forms import LookupForm
+from motcua.portal.submission import drafts_of
 from motcua.portal.throttle import lookup_allowed
 
 #: Longest search query kept (characters).
@@ -78,6 +81,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "version": version,
             "documents": list(version.required_documents.all()),
             "fees": selectors.fee_lines(version),
+            "online": version.online_level != OnlineLevel.NONE,
         },
     )
 
@@ -117,9 +121,34 @@ def lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/lookup.html", context)
 
 
+def life_events(request: HttpRequest) -> HttpResponse:
+    """Browse by life event: a child is born, marriage, moving house, opening a business…"""
+    return render(request, "portal/life_events.html", {"events": selectors.life_events()})
+
+
+def life_event(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.life_event_by_slug(slug=slug)
+    if event is None:
+        raise Http404
+    return render(
+        request,
+        "portal/life_event.html",
+        {"event": event, "versions": selectors.life_event_versions(event=event)},
+    )
+
+
 @login_required
 def my_home(request: HttpRequest) -> HttpResponse:
     """The citizen's (or agent's) page."""
     profile = getattr(request.user, "citizen_profile", None)
     masked = mask_identifier(profile.personal_id or profile.tax_code or "") if profile else ""
-    return render(request, "portal/my_home.html", {"profile": profile, "masked_id": masked})
+    return render(
+        request,
+        "portal/my_home.html",
+        {
+            "profile": profile,
+            "masked_id": masked,
+            "drafts": drafts_of(request.user),  # type: ignore[arg-type]
+            "is_agent": request.user.has_role(Role.AGENT),  # type: ignore[union-attr]
+        },
+    )
