@@ -367,3 +367,22 @@ def test_decision_766_counts_reuse_once_per_received_dossier(
         inputs = indicator_inputs(period, Scope(), recompute=recompute)
         reused = inputs["REUSED_DIGITIZED_DATA"]
         assert (reused.numerator, reused.denominator) == (2, 3)
+
+
+def test_receipt_of_an_online_dossier_is_printed_on_demand_once_received(
+    actors: Actors, documents: list[RequiredDocument]
+) -> None:
+    draft = submission.draft_start(user=actors.citizen, procedure_code=PROCEDURE)
+    _fill(draft, actors.citizen, documents)
+    dossier = submission.draft_submit(draft=draft, user=actors.citizen)
+    client = _client(actors.citizen)
+    before = client.get(reverse("portal:my-dossier-receipt", args=[dossier.reference]))
+    assert before.status_code == 404  # not received: no receipt yet
+    dossier = s.dossier_receive(dossier=dossier, actor=actors.receiver)
+    got = client.get(reverse("portal:my-dossier-receipt", args=[dossier.code]))
+    assert got.status_code == 200
+    assert got.content.startswith(b"%PDF")
+    assert dossier.code in got["Content-Disposition"]
+    # another citizen gets nothing
+    other = _client(actors.stranger).get(reverse("portal:my-dossier-receipt", args=[dossier.code]))
+    assert other.status_code == 404

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.core.errors import DomainError
+from motcua.documents.models import Form
+from motcua.documents.services import document_generate
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import dossier_withdraw
 from motcua.dossiers.states import State
@@ -183,7 +185,11 @@ def my_dossier_receipt(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _dossier(user, code)
     receipt = my_selectors.latest_receipt(dossier)
     if receipt is None:
-        raise Http404
+        # not printed at the counter (an online dossier): print it now, signed, as staff would
+        try:
+            receipt = document_generate(dossier=dossier, form=Form.RECEIPT, actor=user)
+        except DomainError as error:  # not received yet: there is no receipt to give
+            raise Http404 from error
     with receipt.file.open("rb") as handle:
         data = handle.read()
     response = HttpResponse(data, content_type="application/pdf")
