@@ -26,7 +26,7 @@ from motcua.core.models import AuditEvent
 from motcua.dossiers import clock
 from motcua.dossiers import services as s
 from motcua.dossiers.models import Dossier, Handover
-from motcua.dossiers.states import State
+from motcua.dossiers.states import Action, State
 from motcua.org.models import User
 from motcua.org.roles import Role
 from tests.backoffice.work_fixtures import (
@@ -247,7 +247,12 @@ def test_approver_approves_then_finishes(
     page.wait_for_load_state()
     page.goto(dossier_url(base, d))
     expect(page.locator("#dossier-state")).to_have_attribute("data-state", State.FINISHED)
-    expect(page.locator("#no-actions")).to_be_visible()
+    # what is left to the approver of the competent agency: the electronic result only
+    # (issue it, or return the result electronically); no other act
+    shown = page.locator("#actions details.action").evaluate_all(
+        "els => els.map(e => e.dataset.action)"
+    )
+    assert sorted(shown) == sorted(["issue-result", Action.RETURN_RESULT.value])
     shot(page, "work-finished.png")
 
     # personal data: masked until asked for, then shown in place (htmx) and audited
