@@ -356,7 +356,7 @@ def draft_problems(draft: SubmissionDraft) -> dict[str, StrPromise | str]:
 def draft_submit(*, draft: SubmissionDraft, user: User) -> Dossier:
     """Send the draft: one dossier with its components, or nothing at all."""
     draft = (
-        SubmissionDraft.objects.select_for_update()
+        SubmissionDraft.objects.select_for_update(of=("self",))
         .select_related("procedure_version__procedure", "applicant", "consent")
         .get(pk=draft.pk, user=user)
     )
