@@ -26,6 +26,7 @@ from motcua.accounts.forms import (
 )
 from motcua.accounts.idp import Claims, IdentityProviderError, identity_provider
 from motcua.core.errors import DomainError
+from motcua.core.forms import apply_domain_error
 from motcua.people.identity import mask_identifier
 
 PENDING = "accounts.pending"
@@ -36,17 +37,6 @@ SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
-
-
-def _apply(form: Any, error: DomainError) -> None:
-    """Put a service's field errors next to the fields (the rest above the form)."""
-    placed = False
-    for name, message in error.fields.items():
-        if name in form.fields:
-            form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
 
 
 def _with_id(name: str, identifier: str) -> str:
@@ -85,7 +75,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as error:
                 status = error.kind.http_status
-                _apply(form, error)
+                apply_domain_error(form, error)
             else:
                 request.session[PENDING] = user.username
                 messages.success(request, _sent_message(sent))
@@ -126,7 +116,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as error:
                 status = error.kind.http_status
-                _apply(form, error)
+                apply_domain_error(form, error)
             else:
                 request.session.pop(PENDING, None)
                 messages.success(request, _("Your account is active. Log in with your password."))
@@ -322,7 +312,7 @@ def reset_request(request: HttpRequest) -> HttpResponse:
                 services.password_reset_request(identifier=identifier)
             except DomainError as error:
                 status = error.kind.http_status
-                _apply(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(
                     request,
@@ -352,7 +342,7 @@ def reset_confirm(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as error:
                 status = error.kind.http_status
-                _apply(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("Your password was changed. Log in with it."))
                 return redirect(_with_id("accounts:login", data["identifier"]))

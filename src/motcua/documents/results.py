@@ -37,6 +37,7 @@ from motcua.core.errors import DomainError, ErrorKind
 from motcua.core.services import audit_record
 from motcua.documents import rendering, signing
 from motcua.documents.models import ElectronicResult, StoredFile, StoreItem
+from motcua.documents.services import _when
 from motcua.documents.uploads import CheckedFile, check_upload, read_stored, store_bytes
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.states import State
@@ -144,19 +145,6 @@ def may_return_electronically(user: User, dossier: Dossier) -> bool:
 def default_title(dossier: Dossier) -> str:
     """``Kết quả giải quyết thủ tục hành chính: <procedure name>`` (cut to the column)."""
     return (TITLE_PREFIX + dossier.procedure_version.name)[:TITLE_MAX]
-
-
-def _when(at: dt.datetime | None) -> dt.datetime:
-    if at is None:
-        return timezone.now()
-    if timezone.is_naive(at):
-        raise DomainError(
-            "time.naive",
-            _("The time must include a time zone."),
-            kind=ErrorKind.INVALID,
-            fields={"at": _("naive")},
-        )
-    return at
 
 
 def _load(pk: int) -> Dossier:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from motcua.accounts.services import MAX_WRONG_TRIES
 from motcua.catalog.selectors import version_in_force
 from motcua.core.errors import DomainError, ErrorKind
+from motcua.core.forms import apply_domain_error
 from motcua.core.permissions import role_required
 from motcua.dossiers.states import NationalStatus
 from motcua.indicators.dashboard import mask_name, masked_number
@@ -38,17 +39,6 @@ from motcua.people.models import AgentConsent, CitizenProfile, Mandate, ServiceA
 
 #: Rows shown on the agent's page (the newest).
 AGENT_PAGE_SIZE = 50
-
-
-def _apply(form: Any, error: DomainError) -> None:
-    """Put a service's field errors next to the fields (the rest above the form)."""
-    placed = False
-    for name, message in error.fields.items():
-        if name in form.fields:
-            form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
 
 
 # ============================================================================ mandates
@@ -127,7 +117,7 @@ def my_mandates(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as error:
                 status = error.kind.http_status
-                _apply(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("The mandate has been given."))
                 return redirect("people:mandates")
@@ -177,7 +167,7 @@ def mandate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
                 if error.kind is ErrorKind.FORBIDDEN:
                     raise PermissionDenied from error
                 status = error.kind.http_status
-                _apply(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("The mandate has been revoked."))
                 return redirect("people:mandates")
@@ -261,7 +251,7 @@ def agent_consent_start(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         if error.kind is ErrorKind.FORBIDDEN:
             raise PermissionDenied from error
-        _apply(form, error)
+        apply_domain_error(form, error)
         return _agent_page(request, agent, form, status=error.kind.http_status)
     return redirect("people:agent-consent", pk=consent.pk)
 
@@ -307,7 +297,7 @@ def agent_consent(request: HttpRequest, pk: int) -> HttpResponse:
                 if error.kind is ErrorKind.FORBIDDEN:
                     raise Http404 from error
                 status = error.kind.http_status
-                _apply(form, error)
+                apply_domain_error(form, error)
             else:
                 messages.success(request, _("The applicant has consented. Fill in the dossier."))
                 return redirect(submission_url(consent))

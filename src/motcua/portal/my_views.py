@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.core.errors import DomainError
+from motcua.core.forms import apply_domain_error
 from motcua.documents.models import Form
 from motcua.documents.services import document_generate
 from motcua.dossiers.models import Dossier
@@ -108,10 +109,7 @@ def my_dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
             )
         except DomainError as error:
             status = error.kind.http_status
-            for name, message in error.fields.items():
-                form.add_error(name if name in form.fields else None, str(message))
-            if not error.fields:
-                form.add_error(None, str(error.message))
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("Thank you. Your rating has been recorded."))
             return redirect("portal:my-dossier", code=code)
@@ -138,10 +136,7 @@ def my_dossier_supplement(request: HttpRequest, code: str) -> HttpResponse:
             )
         except DomainError as error:
             status = error.kind.http_status
-            for name, message in error.fields.items():
-                form.add_error(name if name in form.fields else None, str(message))
-            if not error.fields:
-                form.add_error(None, str(error.message))
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("Your supplement has been sent."))
             return redirect("portal:my-dossier", code=code)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.core.errors import DomainError
+from motcua.core.forms import apply_domain_error
 from motcua.documents import store
 from motcua.documents.models import StoreItem
 from motcua.org.models import User
@@ -63,10 +64,7 @@ def store_page(request: HttpRequest) -> HttpResponse:
             expires_on=data.get("expires_on"),
         )
     except DomainError as error:
-        for name, message in error.fields.items():
-            form.add_error(name if name in form.fields else None, str(message))
-        if not error.fields:
-            form.add_error(None, str(error.message))
+        apply_domain_error(form, error)
         return _page(request, profile, form, status=error.kind.http_status)
     messages.success(request, _("The paper has been added to your data store."))
     return redirect("portal:store")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.catalog import selectors as catalog
 from motcua.core.errors import DomainError, ErrorKind
+from motcua.core.forms import apply_domain_error
 from motcua.documents.store import may_use_store, usable_items
 from motcua.dossiers.models import ReturnMethod
 from motcua.dossiers.services import _mandate_covering
@@ -33,13 +33,6 @@ def _user(request: HttpRequest) -> User:
     if not (user.has_role(Role.CITIZEN) or user.has_role(Role.AGENT)):
         raise PermissionDenied
     return user
-
-
-def _put_errors(form: forms.Form, error: DomainError) -> None:
-    for name, message in error.fields.items():
-        form.add_error(name if name in form.fields else None, str(message))
-    if not error.fields:
-        form.add_error(None, str(error.message))
 
 
 def _grantors(user: User, version: Any) -> list[CitizenProfile]:
@@ -161,7 +154,7 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 draft = submission.draft_save(draft=draft, user=user, data=form.to_input())
             except DomainError as error:
-                _put_errors(form, error)
+                apply_domain_error(form, error)
                 status = error.kind.http_status
             else:
                 if request.POST.get("next") == "review":
