@@ -34,7 +34,6 @@ import pstats
 import re
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -45,6 +44,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import pct, setup_django, write_summary  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench"
 PROCEDURE = "1.012783"  # 5 working days, Sở Nông nghiệp và Môi trường (H26.05)
@@ -98,17 +100,6 @@ def drop_database(url: str) -> None:
                 sql.Identifier(parts.path.lstrip("/"))
             )
         )
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
-    os.environ.setdefault("MOTCUA_DATA_DIR", str(Path(tempfile.gettempdir()) / "motcua-bench"))
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 # ----------------------------------------------------------------------------- actors
@@ -285,11 +276,6 @@ def machine(pg_version: str) -> str:
     )
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 _LITERALS = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
 
 
@@ -460,6 +446,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--profile", action="store_true", help="profile a 1-process run too")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--summary", help="write the headline figures to this JSON file")
     what_if = parser.add_argument_group("what-if experiments (not the production settings)")
     what_if.add_argument(
         "--pg-setting",
@@ -568,6 +555,18 @@ def main() -> None:
         total = [sum(v) for v in zip(*(timing[t] for t in TRANSITIONS), strict=True)]
         p50, p95 = pct(total, 0.5) * 1e3, pct(total, 0.95) * 1e3
         print(f"    {'whole lifecycle':<20} {p50:7.1f}  {p95:7.1f}")
+        write_summary(
+            args.summary,
+            {
+                "lifecycles": n,
+                "workers": w,
+                "lifecycles_per_second": round(rate, 1),
+                "transitions_per_second": round(n * len(TRANSITIONS) / wall, 1),
+                "intakes_per_second": round(n / intake_wall, 1),
+                "lifecycle_p50_ms": round(p50, 1),
+                "statements_per_lifecycle": round(per_lifecycle),
+            },
+        )
 
         if args.profile:
             profile(load_actors(pks), days, profiled)

@@ -27,7 +27,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,20 +34,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import setup_django, write_summary  # noqa: E402
 
 DEFAULT_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua")
 TARGET_MS = 200.0
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
-    os.environ.setdefault("MOTCUA_DATA_DIR", str(Path(tempfile.gettempdir()) / "motcua-bench"))
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 def timed(call: Callable[[], Any], repeat: int) -> tuple[list[float], int, Any]:
@@ -84,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--recompute", action="store_true", help="also time the recomputation")
     parser.add_argument("--check", action="store_true", help="check the rollups first")
+    parser.add_argument("--summary", help="write the headline figures to this JSON file")
     args = parser.parse_args(argv)
     setup_django(args.database_url)
 
@@ -154,14 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|")
     city_times, statements, card = timed(lambda: scorecard_for(period, city, now=now), args.repeat)
     print(line("city scorecard (with the previous period)", city_times, statements))
-    times, statements, agency_card = timed(
+    agency_times, statements, agency_card = timed(
         lambda: scorecard_for(period, scope, now=now), args.repeat
     )
-    print(line(f"agency {agency.code} scorecard", times, statements))
-    times, statements, _ = timed(
+    print(line(f"agency {agency.code} scorecard", agency_times, statements))
+    trend_times, statements, _ = timed(
         lambda: monthly_trend(period, city, now=now), max(3, args.repeat // 4)
     )
-    print(line("city 12-month trend (12 scorecards)", times, statements))
+    print(line("city 12-month trend (12 scorecards)", trend_times, statements))
     if args.recompute:
         times, statements, slow = timed(
             lambda: scorecard_for(period, city, now=now, recompute=True), 1
@@ -184,6 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     median = statistics.median(city_times)
     verdict = "met" if median <= TARGET_MS else "NOT met"
     print(f"target: city scorecard ≤ {TARGET_MS:.0f} ms (median {median:.1f} ms): {verdict}")
+    write_summary(
+        args.summary,
+        {
+            "period": period.label,
+            "dossiers_received": received,
+            "city_median_ms": round(median, 1),
+            "agency": agency.code,
+            "agency_median_ms": round(statistics.median(agency_times), 1),
+            "trend_median_ms": round(statistics.median(trend_times), 1),
+            "city_total": card["total"],
+        },
+    )
     return 0
 
 

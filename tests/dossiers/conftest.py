@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from motcua.catalog.models import ProcedureVersion, Process, ProcessStep
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import dossier_intake
-from motcua.org.models import User
+from motcua.org.models import Agency, User
 from motcua.org.roles import Role
 from motcua.people.models import CitizenProfile
 from motcua.workcal.selectors import calendar_cache_clear
@@ -74,3 +75,26 @@ def take_in(actors: Actors, at: dt.datetime, procedure: str = PROCEDURE) -> Doss
     return dossier_intake(
         actor=actors.receiver, procedure_code=procedure, applicant=actors.profile, at=at
     )
+
+
+@pytest.fixture
+def inter_agency_process() -> Process:
+    """1.012783's process with a middle step at the police (H26.07): inter-agency (liên thông)."""
+    version = ProcedureVersion.objects.filter(procedure__code=PROCEDURE).latest("effective_from")
+    process = Process.objects.create(version=version, name="Quy trình liên thông thử nghiệm")
+    steps = [
+        (1, "Thẩm định hồ sơ", "processor", None, 8, ProcessStep.BudgetUnit.WORKING_HOURS),
+        (2, "Xác minh của Công an", "processor", "H26.07", 1, ProcessStep.BudgetUnit.WORKING_DAYS),
+        (3, "Ký duyệt", "approver", None, 4, ProcessStep.BudgetUnit.WORKING_HOURS),
+    ]
+    for order, name, role, agency, value, unit in steps:
+        ProcessStep.objects.create(
+            process=process,
+            order=order,
+            name=name,
+            role=role,
+            agency=Agency.objects.get(code=agency) if agency else None,
+            budget_value=value,
+            budget_unit=unit,
+        )
+    return process

@@ -10,10 +10,10 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from motcua.catalog.models import ProcedureVersion, Process, ProcessStep
+from motcua.catalog.models import Process
 from motcua.dossiers.clock import apology_latest_timely
 from motcua.dossiers.models import Dossier, Pause
-from motcua.org.models import Agency, ServicePoint, User
+from motcua.org.models import ServicePoint, User
 from motcua.workcal import Pause as ClockPause
 from motcua.workcal import PauseKind as ClockPauseKind
 from motcua.workcal import TimeLimit, compute_deadline
@@ -38,28 +38,6 @@ def post(user: User, url: str, data: dict[str, Any] | None = None, status: int =
 
 def _when(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@pytest.fixture
-def inter_agency_process() -> Process:
-    version = ProcedureVersion.objects.filter(procedure__code=PROCEDURE).latest("effective_from")
-    process = Process.objects.create(version=version, name="Quy trình liên thông thử nghiệm")
-    steps = [
-        (1, "Thẩm định hồ sơ", "processor", None, 8, ProcessStep.BudgetUnit.WORKING_HOURS),
-        (2, "Xác minh của Công an", "processor", "H26.07", 1, ProcessStep.BudgetUnit.WORKING_DAYS),
-        (3, "Ký duyệt", "approver", None, 4, ProcessStep.BudgetUnit.WORKING_HOURS),
-    ]
-    for order, name, role, agency, value, unit in steps:
-        ProcessStep.objects.create(
-            process=process,
-            order=order,
-            name=name,
-            role=role,
-            agency=Agency.objects.get(code=agency) if agency else None,
-            budget_value=value,
-            budget_unit=unit,
-        )
-    return process
 
 
 def test_online_submission_to_result_returned(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -68,12 +69,9 @@ class DossierFilter(django_filters.FilterSet):
         method="filter_overdue",
         label=_("overdue"),
     )
-    received_from = DateFilter(
-        field_name="received_at", lookup_expr="date__gte", label=_("received on or after")
-    )
-    received_to = DateFilter(
-        field_name="received_at", lookup_expr="date__lte", label=_("received on or before")
-    )
+    # Hà Nội days as instant ranges (selectors.local_day_start)
+    received_from = DateFilter(method="filter_received_from", label=_("received on or after"))
+    received_to = DateFilter(method="filter_received_to", label=_("received on or before"))
 
     class Meta:
         model = Dossier
@@ -88,6 +86,16 @@ class DossierFilter(django_filters.FilterSet):
             | Q(competent_agency__code=value)
             | Q(current_agency__code=value)
         )
+
+    def filter_received_from(
+        self, qs: QuerySet[Dossier], name: str, value: dt.date
+    ) -> QuerySet[Dossier]:
+        return qs.filter(received_at__gte=selectors.local_day_start(value))
+
+    def filter_received_to(
+        self, qs: QuerySet[Dossier], name: str, value: dt.date
+    ) -> QuerySet[Dossier]:
+        return qs.filter(received_at__lt=selectors.local_day_start(value + dt.timedelta(days=1)))
 
     def filter_overdue(self, qs: QuerySet[Dossier], name: str, value: str) -> QuerySet[Dossier]:
         return selectors.overdue_filter(qs, overdue=value == "true")

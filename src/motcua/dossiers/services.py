@@ -917,6 +917,7 @@ def dossier_receive(
                 name=planned.name,
                 role=planned.role,
                 agency=planned.agency,
+                inter_agency=planned.agency.pk != d.competent_agency_id,
                 budget_seconds=planned.budget_seconds,
             )
             for planned in clock.plan_steps(d, d.procedure_version)

@@ -765,6 +765,7 @@ class DossierBuilder:
                         "name": name,
                         "role": role,
                         "agency_id": step_agency,
+                        "inter_agency": step_agency != d["competent_agency_id"],
                         "budget_seconds": budget,
                         "started_at": None,
                         "due_at": None,

@@ -316,8 +316,11 @@ def _write_people(
             )
             item = int(row["id"])
         out[index] = (int(prof["id"]), int(user["id"]), unit, item)
-    for model in (User, User.groups.through, CitizenProfile, StoreItem):
+    written = (User, User.groups.through, CitizenProfile, StoreItem)
+    for model in written:
         writer.insert(model, batch.rows[model])
+    bases = pool.bases()
+    writer.references_check({m: bases[m._meta.db_table] for m in written})
     writer.advance(pool)
     return out
 
@@ -359,6 +362,7 @@ def pool_ensure(
                     )
                 )
             progress(min(start + POOL_CHUNK, len(missing)), len(missing))
+        _statistics_refresh()
     items: dict[int, tuple[int, int]] = {}
     if existing:
         for owner, pk, file_id in (
@@ -637,6 +641,7 @@ def _write_chunk(writer: Any, chunk: _Chunk, seen: set[tuple[int, int, str]]) ->
         rows = _remap(chunk, bases)
         for model in CHUNK_MODELS:
             writer.insert(model, rows.get(model, []))
+        writer.references_check({m: bases[m._meta.db_table] for m in CHUNK_MODELS if rows.get(m)})
         _counters_upsert(chunk.counters)
         writer.advance_to(
             {
@@ -794,6 +799,7 @@ def simulate(
         progress(chunk.last, dossiers)
     if write:
         summary.rollups = _rollups_rebuild()
+        _statistics_refresh()
     summary.seconds = time.perf_counter() - started
     return RunResult(summary, all_acts, all_rows)
 
@@ -814,6 +820,28 @@ def _rollups_rebuild() -> str:
     except DatabaseError as exc:
         return f"failed ({type(exc).__name__}: {exc}); run: motcua indicators rollups --rebuild"
     return "rebuilt"
+
+
+def _statistics_refresh() -> None:
+    """On PostgreSQL, refresh the planner's statistics of the tables just filled (autovacuum
+    would, minutes later: until then a list of a large agency may be planned as if its tables
+    were empty)."""
+    if connection.vendor != "postgresql":
+        return
+    from motcua.indicators.models import DailyRollup, DossierFact, MonthlyRollup
+
+    quote = connection.ops.quote_name
+    analysed: tuple[type[models.Model], ...] = (
+        *CHUNK_MODELS,
+        User,
+        CitizenProfile,
+        DossierFact,
+        DailyRollup,
+        MonthlyRollup,
+    )
+    tables = [m._meta.db_table for m in analysed]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(quote(t) for t in dict.fromkeys(tables)))
 
 
 # ----------------------------------------------------------------------------- clear

@@ -5,6 +5,13 @@ a column missing from a row takes the model field's default (or ``NULL``/``""`` 
 allows it), so a column added to a model later with a default needs no change here. Primary
 keys are allocated by :meth:`Writer.reserve` inside the caller's transaction, so the rows can
 point at each other before they are written (the foreign keys are deferred to the commit).
+
+On PostgreSQL, when the connected role may (a superuser, as for ``pg_restore
+--disable-triggers``), a chunk's rows are written with the per-row foreign-key triggers off
+(``session_replication_role = replica`` for the chunk's transaction only) and every foreign key
+of the rows just written is then checked in one set-based query per column
+(:meth:`Writer.references_check`): a dangling reference still rolls the whole chunk back, at a
+fraction of the cost of one trigger call per row and reference.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 
 __all__ = ["IdPool", "TableSpec", "Writer"]
 
@@ -110,6 +117,14 @@ def _json(encoder: type[json.JSONEncoder]) -> Callable[[Any], str | None]:
     return convert
 
 
+def _may_skip_triggers() -> bool:
+    """Whether this PostgreSQL role may set ``session_replication_role`` (superusers only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 class IdPool:
     """The next primary key of each table, handed out in memory."""
 
@@ -139,6 +154,7 @@ class Writer:
         self.specs: dict[type[models.Model], TableSpec] = {}
         self.now = dt.datetime.now(tz=_UTC)
         self._converters: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
+        self.bulk_references = self.vendor == "postgresql" and _may_skip_triggers()
 
     def spec(self, model: type[models.Model]) -> TableSpec:
         found = self.specs.get(model)
@@ -158,6 +174,9 @@ class Writer:
             if self.vendor == "postgresql":
                 # simulated rows are re-creatable: no need to wait for the WAL flush
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                if self.bulk_references:
+                    # checked afterwards, per column, by references_check
+                    cursor.execute("SET LOCAL session_replication_role TO replica")
                 cursor.execute(
                     "LOCK TABLE "
                     + ", ".join(quote(t) for t in tables)
@@ -207,6 +226,60 @@ class Writer:
                             "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
                             [table, last],
                         )
+
+    def references_check(self, bases: Mapping[type[models.Model], int]) -> None:
+        """Inside the chunk's transaction, when the row triggers were off: every foreign key of
+        the rows written after ``bases`` (the last id in use before the chunk, per model) must
+        point at an existing row. Raises :class:`django.db.IntegrityError` naming the first
+        table and column that does not (the caller's transaction is then rolled back)."""
+        if not self.bulk_references:
+            return
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            # the rows written (a primary-key range) and an index look-up each, never a scan of
+            # a large table, whatever the planner's statistics say (they lag a bulk load)
+            cursor.execute("SET LOCAL enable_hashjoin TO OFF")
+            cursor.execute("SET LOCAL enable_mergejoin TO OFF")
+            cursor.execute("SET LOCAL enable_seqscan TO OFF")
+            # planned for this chunk's ids (a generic plan of the prepared statement, made for
+            # "any id", walked a whole foreign-key index: slower at every chunk), without JIT
+            # compilation or parallel workers, which cost more than the check itself
+            cursor.execute("SET LOCAL plan_cache_mode TO force_custom_plan")
+            cursor.execute("SET LOCAL jit TO OFF")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather TO 0")
+            for model, base in bases.items():
+                table = quote(model._meta.db_table)
+                for f in model._meta.concrete_fields:
+                    if not (f.many_to_one or f.one_to_one):
+                        continue
+                    if not getattr(f, "db_constraint", False):
+                        continue
+                    target = f.target_field  # type: ignore[attr-defined]
+                    other = quote(target.model._meta.db_table)
+                    column, key = quote(str(f.column)), quote(str(target.column))
+                    cursor.execute(
+                        f"SELECT c.id FROM {table} c WHERE c.id > %s"  # noqa: S608
+                        f" AND c.{column} IS NOT NULL AND NOT EXISTS"
+                        f" (SELECT 1 FROM {other} p WHERE p.{key} = c.{column}) LIMIT 1",
+                        [base],
+                    )
+                    row = cursor.fetchone()
+                    if row is not None:
+                        raise IntegrityError(
+                            f"{model._meta.db_table}.{f.column} of row {row[0]} points at no "
+                            f"row of {target.model._meta.db_table}"
+                        )
+            for name in (
+                "enable_hashjoin",
+                "enable_mergejoin",
+                "enable_seqscan",
+                "plan_cache_mode",
+                "jit",
+                "max_parallel_workers_per_gather",
+            ):
+                cursor.execute(f"SET LOCAL {name} TO DEFAULT")
+            # checked: what the transaction writes next is checked by the triggers again
+            cursor.execute("SET LOCAL session_replication_role TO origin")
 
     # ------------------------------------------------------------------ rows
     def _converter(self, spec: TableSpec) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
