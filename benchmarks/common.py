@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -126,12 +126,13 @@ def web_server(
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with status {process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            # not up yet: connection refused or no answer
+            with (
+                suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+                urllib.request.urlopen(f"{base}/healthz", timeout=5) as answer,  # noqa: S310
+            ):
+                if answer.status == 200:
+                    break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer on {base} in {timeout:.0f} s")
             time.sleep(0.2)

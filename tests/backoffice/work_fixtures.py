@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from motcua.catalog.models import ProcedureVersion, Process, ProcessStep
 from motcua.dossiers import services as s
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.states import State
-from motcua.org.models import Agency
 from motcua.workcal.selectors import calendar_current
 from motcua.workcal.types import VN_TZ
 from tests.backoffice.conftest import drive
-from tests.dossiers.conftest import PROCEDURE, Actors
+from tests.dossiers.conftest import PROCEDURE, Actors, inter_agency_process  # noqa: F401
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -50,25 +46,3 @@ def to_approval(actors: Actors, *, start: dt.datetime | None = None) -> Dossier:
     start = start or recent_start()
     d = drive(actors, State.PROCESSING, start=start)
     return s.dossier_forward(dossier=d, actor=actors.processor, at=start + 10 * MINUTE)
-
-
-@pytest.fixture
-def inter_agency_process(reference: None) -> Process:
-    version = ProcedureVersion.objects.filter(procedure__code=PROCEDURE).latest("effective_from")
-    process = Process.objects.create(version=version, name="Quy trình liên thông thử nghiệm")
-    steps = [
-        (1, "Thẩm định hồ sơ", "processor", None, 8, ProcessStep.BudgetUnit.WORKING_HOURS),
-        (2, "Xác minh của Công an", "processor", "H26.07", 1, ProcessStep.BudgetUnit.WORKING_DAYS),
-        (3, "Ký duyệt", "approver", None, 4, ProcessStep.BudgetUnit.WORKING_HOURS),
-    ]
-    for order, name, role, agency, value, unit in steps:
-        ProcessStep.objects.create(
-            process=process,
-            order=order,
-            name=name,
-            role=role,
-            agency=Agency.objects.get(code=agency) if agency else None,
-            budget_value=value,
-            budget_unit=unit,
-        )
-    return process

@@ -78,7 +78,7 @@ def take_in(actors: Actors, at: dt.datetime, procedure: str = PROCEDURE) -> Doss
 
 
 @pytest.fixture
-def inter_agency_process() -> Process:
+def inter_agency_process(reference: None) -> Process:
     """1.012783's process with a middle step at the police (H26.07): inter-agency (liên thông)."""
     version = ProcedureVersion.objects.filter(procedure__code=PROCEDURE).latest("effective_from")
     process = Process.objects.create(version=version, name="Quy trình liên thông thử nghiệm")
