@@ -16,6 +16,8 @@ admin.site.site_title = _("motcua administration")
 admin.site.index_title = _("Catalogue, organisation and users")
 
 urlpatterns = [
+    # first: the API's hot public reads (the progress lookup) skip the pages' patterns
+    path("api/", include("motcua.api.urls")),
     path("feedback/", include("motcua.feedback.urls")),
     # public copies of report photos only (EXIF removed); originals are never served
     re_path(r"^media/(?P<path>feedback/public/.+)$", feedback_views.public_photo),
@@ -25,7 +27,6 @@ urlpatterns = [
     path("staff/feedback/", include("motcua.feedback.staff_urls")),
     path("staff/", include("motcua.backoffice.urls")),
     path("documents/", include("motcua.documents.urls")),
-    path("api/", include("motcua.api.urls")),
     # the site-wide "login" name (LOGIN_URL) is the accounts app's page (docs/accounts.md)
     path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/", include("motcua.accounts.urls")),

@@ -87,3 +87,78 @@ class CompiledRead(Generic[M]):
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         return [self.model.from_db(using, compiled.attnames, row) for row in rows]
+
+
+@dataclass(frozen=True)
+class _CompiledValues:
+    sql: str
+    names: list[str]
+    converters: dict[int, Any]
+    compiler: Any
+    positions: list[int]
+    constants: list[Any]
+
+
+class CompiledValues:
+    """A ``values()`` read compiled once per connection: ``build(*markers)`` returns the
+    queryset, with each marker (a value that appears nowhere else in the query, such as
+    ``"\\x00code"``) where a parameter goes; :meth:`fetch` runs the SQL with real values and
+    returns the rows as dictionaries, with the values converted as the queryset would.
+
+    For the hot public reads (the progress lookup) whose joins and column list cost Django
+    more to compile than the database to run."""
+
+    def __init__(
+        self, build: Callable[..., models.QuerySet[Any, Any]], markers: Sequence[Any]
+    ) -> None:
+        self.build = build
+        self.markers = list(markers)
+        self._by_connection: weakref.WeakKeyDictionary[Any, _CompiledValues] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _compile(self, alias: str) -> _CompiledValues:
+        queryset = self.build(*self.markers)
+        query = queryset.query
+        compiler = query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        positions: list[int] = []
+        for marker in self.markers:
+            found = [i for i, value in enumerate(params) if value == marker]
+            if len(found) != 1:
+                raise ValueError(f"marker {marker!r} must appear once in the parameters")
+            positions.append(found[0])
+        selected = getattr(query, "selected", None)
+        if selected is not None:
+            names = list(selected)
+        else:  # pragma: no cover - Django before 5.2
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        columns = [expression for expression, _, _ in compiler.select]
+        if len(names) != len(columns):
+            raise ValueError("a compiled values() read needs one name per selected column")
+        return _CompiledValues(
+            sql=sql,
+            names=names,
+            converters=compiler.get_converters(columns),
+            compiler=compiler,
+            positions=positions,
+            constants=params,
+        )
+
+    def fetch(self, *values: Any, using: str = "default") -> list[dict[str, Any]]:
+        """The rows for ``values`` (in the order of the markers), as dictionaries."""
+        connection = connections[using]
+        compiled = self._by_connection.get(connection)
+        if compiled is None:
+            compiled = self._by_connection[connection] = self._compile(using)
+        params = list(compiled.constants)
+        for position, value in zip(compiled.positions, values, strict=True):
+            params[position] = value
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows: Sequence[Any] = cursor.fetchall()
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        names = compiled.names
+        return [dict(zip(names, row, strict=True)) for row in rows]

@@ -37,3 +37,26 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class DeferredIndex(models.Model):
+    """A PostgreSQL index dropped for a bulk load and not yet re-created.
+
+    Written in the same transaction as the ``DROP INDEX`` (by
+    :func:`motcua.simulate.indexes.indexes_defer`), deleted in the same transaction as the
+    ``CREATE INDEX`` that restores it, so an interrupted load never loses an index definition:
+    the next run (or ``motcua simulate --restore-indexes``) re-creates what is listed here.
+    """
+
+    table = models.CharField(_("table"), max_length=63)
+    name = models.CharField(_("index name"), max_length=63, unique=True)
+    definition = models.TextField(_("definition"))
+    deferred_at = models.DateTimeField(_("deferred at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deferred index")
+        verbose_name_plural = _("deferred indexes")
+        ordering = ["table", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -42,7 +42,8 @@ from motcua.dossiers.serializers import (
     DossierSummary,
     LookupOut,
     SubmitInput,
-    lookup_data,
+    lookup_row_data,
+    summary_data,
 )
 from motcua.dossiers.states import Action, NationalStatus, State
 from motcua.org.models import Agency, User
@@ -95,7 +96,11 @@ class DossierFilter(django_filters.FilterSet):
     def filter_received_to(
         self, qs: QuerySet[Dossier], name: str, value: dt.date
     ) -> QuerySet[Dossier]:
-        return qs.filter(received_at__lt=selectors.local_day_start(value + dt.timedelta(days=1)))
+        end = selectors.local_day_start(value + dt.timedelta(days=1))
+        # a dossier is received at or after its submission (a transition's instant is never
+        # before the last event): the bound on submitted_at says nothing new, but it lets the
+        # list's index (newest submission first) start at the period's end, not at today
+        return qs.filter(received_at__lt=end, submitted_at__lt=end)
 
     def filter_overdue(self, qs: QuerySet[Dossier], name: str, value: str) -> QuerySet[Dossier]:
         return selectors.overdue_filter(qs, overdue=value == "true")
@@ -205,10 +210,17 @@ class DossierViewSet(viewsets.GenericViewSet[Dossier]):
         responses={200: DossierSummary(many=True), **error_responses(400, 401, 403)},
     )
     def list(self, request: Request) -> Response:
-        qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
-        data = DossierSummary(page if page is not None else qs, many=True).data
-        return self.get_paginated_response(data) if page is not None else Response(data)
+        # rows, not model instances: the same items as DossierSummary, several times faster
+        qs = self.get_queryset()
+        # the filter set is built (a deep copy of its filters) only when a filter is asked for:
+        # it ignores every other parameter anyway
+        if any(name in request.query_params for name in DossierFilter.base_filters):
+            qs = self.filter_queryset(qs)
+        rows = selectors.dossier_summary_rows(qs)
+        page = self.paginate_queryset(rows)
+        if page is None:  # pragma: no cover - the view always paginates (CursorPage)
+            return Response(summary_data(selectors.summary_codes_add(rows)))
+        return self.get_paginated_response(summary_data(selectors.summary_codes_add(page)))
 
     @extend_schema(
         summary="Chi tiết hồ sơ / one dossier",
@@ -385,5 +397,5 @@ class LookupView(APIView):
             raise serializers.ValidationError(
                 {"id_last4": [_("Give the last 4 digits of the identity number.")]}
             )
-        dossier = selectors.dossier_lookup_public(code=code, id_last4=last4)
-        return Response(LookupOut(lookup_data(dossier)).data)
+        row = selectors.lookup_public_row(code=code, id_last4=last4)
+        return Response(lookup_row_data(row))

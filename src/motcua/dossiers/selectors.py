@@ -14,11 +14,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.compiled import CompiledValues
 from motcua.core.errors import DomainError, ErrorKind
 from motcua.dossiers import refs
 from motcua.dossiers.models import Dossier, DossierStep, SubmitterKind
@@ -120,6 +123,55 @@ def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
     return base.filter(condition)
 
 
+def dossier_summary_rows(qs: QuerySet[Dossier]) -> QuerySet[Dossier, Mapping[str, Any]]:
+    """``qs`` as plain rows of the dossier table only, with what a list shows (then
+    :func:`summary_codes_add`, then ``serializers.summary_data``). No join: the codes of the
+    procedure, agencies and point come from the reference caches (:mod:`motcua.dossiers.refs`),
+    because PostgreSQL took longer to plan a six-table join than to run it."""
+    return qs.values(
+        "id",
+        "code",
+        "reference",
+        "state",
+        "national_status",
+        "channel",
+        "submitted_at",
+        "received_at",
+        "due_at",
+        "appointment_at",
+        "finished_at",
+        "returned_at",
+        "outcome",
+        "procedure_version_id",
+        "reception_point_id",
+        "receiving_agency_id",
+        "competent_agency_id",
+        "current_agency_id",
+    )
+
+
+def summary_codes_add(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of :func:`dossier_summary_rows` with the procedure's code and name and the codes
+    of the reception point and agencies, from the reference caches."""
+    versions, agencies, points = refs.procedure_versions, refs.agencies, refs.service_points
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        version = versions.get(row["procedure_version_id"])
+        point_id = row["reception_point_id"]
+        out.append(
+            {
+                **row,
+                "procedure_code": version.procedure.code,
+                "procedure_name": version.name,
+                "point_code": None if point_id is None else points.get(point_id).code,
+                "receiving_code": agencies.get(row["receiving_agency_id"]).code,
+                "competent_code": agencies.get(row["competent_agency_id"]).code,
+                "current_code": agencies.get(row["current_agency_id"]).code,
+            }
+        )
+    return out
+
+
 def dossier_list(
     *,
     user: User,
@@ -211,6 +263,51 @@ def dossier_lookup_public(*, code: str, id_last4: str) -> Dossier:
         number = dossier.applicant.personal_id or dossier.applicant.tax_code or ""
         if len(id_last4) == 4 and number.endswith(id_last4):
             return dossier
+    raise DomainError(
+        "lookup.not_found",
+        _("No dossier matches this code and these digits."),
+        kind=ErrorKind.NOT_FOUND,
+    )
+
+
+#: The public lookup's one query, compiled once per connection (docs/performance.md)
+_LOOKUP_ROW = CompiledValues(
+    lambda code: (
+        Dossier.objects.filter(code=code)
+        .order_by()
+        .values(
+            "code",
+            "national_status",
+            "state",
+            "received_at",
+            "appointment_at",
+            "finished_at",
+            "returned_at",
+            "procedure_version_id",
+            "current_agency_id",
+            personal_id=F("applicant__personal_id"),
+            tax_code=F("applicant__tax_code"),
+        )[:1]
+    ),
+    markers=["\x00code"],
+)
+
+
+def lookup_public_row(*, code: str, id_last4: str) -> dict[str, Any]:
+    """:func:`dossier_lookup_public` as one row of what the public may see (the API's hot
+    path: one compiled query, no model instances). Same rule, same error for every mismatch;
+    the identity numbers are not in the row returned."""
+    rows = _LOOKUP_ROW.fetch(code) if code else []
+    if rows:
+        row = rows[0]
+        personal_id, tax_code = row.pop("personal_id"), row.pop("tax_code")
+        number = personal_id or tax_code or ""
+        if len(id_last4) == 4 and number.endswith(id_last4):
+            version = refs.procedure_versions.get(row.pop("procedure_version_id"))
+            row["procedure_code"] = version.procedure.code
+            row["procedure_name"] = version.name
+            row["current_agency_name"] = refs.agencies.get(row.pop("current_agency_id")).name
+            return row
     raise DomainError(
         "lookup.not_found",
         _("No dossier matches this code and these digits."),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -267,6 +271,76 @@ class DossierSummary(serializers.ModelSerializer[Dossier]):
         ]
 
 
+#: DossierSummary's output fields, in order, each with the key it is read from in a row of
+#: :func:`motcua.dossiers.selectors.summary_codes_add`
+SUMMARY_ROW_KEYS: tuple[tuple[str, str], ...] = (
+    ("code", "code"),
+    ("reference", "reference"),
+    ("state", "state"),
+    ("state_label", "state"),
+    ("national_status", "national_status"),
+    ("procedure", "procedure_code"),
+    ("procedure_name", "procedure_name"),
+    ("channel", "channel"),
+    ("reception_point", "point_code"),
+    ("receiving_agency", "receiving_code"),
+    ("competent_agency", "competent_code"),
+    ("current_agency", "current_code"),
+    ("submitted_at", "submitted_at"),
+    ("received_at", "received_at"),
+    ("due_at", "due_at"),
+    ("appointment_at", "appointment_at"),
+    ("finished_at", "finished_at"),
+    ("returned_at", "returned_at"),
+    ("outcome", "outcome"),
+)
+_INSTANT = serializers.DateTimeField()
+
+
+def _instant_renderer() -> Callable[[dt.datetime], str]:
+    """``serializers.DateTimeField().to_representation`` for the aware instants read from the
+    database, with the current time zone looked up once (not once per value): ISO 8601 in
+    that zone, ``Z`` for UTC."""
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    if zone is None:  # pragma: no cover - the project runs with USE_TZ
+        return cast(Callable[[dt.datetime], str], _INSTANT.to_representation)
+
+    def render(value: dt.datetime) -> str:
+        if timezone.is_naive(value):  # pragma: no cover - the database gives aware instants
+            return _INSTANT.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return render
+
+
+_INSTANT_FIELDS = (
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "appointment_at",
+    "finished_at",
+    "returned_at",
+)
+
+
+def summary_data(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The list's items as :class:`DossierSummary` renders them, from plain rows (no model
+    instances, no per-field serializer calls: a page of 50 is built in well under a
+    millisecond). ``tests/dossiers/test_summary_rows.py`` holds the two equal."""
+    instant = _instant_renderer()
+    labels = {value: str(label) for value, label in State.choices}
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        item = {name: row[key] for name, key in SUMMARY_ROW_KEYS}
+        item["state_label"] = labels.get(row["state"], row["state"])
+        for name in _INSTANT_FIELDS:
+            if item[name] is not None:
+                item[name] = instant(item[name])
+        out.append(item)
+    return out
+
+
 class ApplicantOut(serializers.Serializer[Any]):
     full_name = serializers.CharField()
     identity_number = serializers.CharField(help_text=_("Masked: only the last 4 digits."))
@@ -376,6 +450,27 @@ class LookupOut(serializers.Serializer[Any]):
     current_agency = serializers.CharField()
     finished_at = serializers.DateTimeField(allow_null=True)
     returned_at = serializers.DateTimeField(allow_null=True)
+
+
+def lookup_row_data(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What :class:`LookupOut` renders, from a row of
+    :func:`motcua.dossiers.selectors.lookup_public_row` (the public lookup's fast path)."""
+    instant = _instant_renderer()
+    return {
+        "code": row["code"],
+        "procedure": row["procedure_code"],
+        "procedure_name": row["procedure_name"],
+        "national_status": row["national_status"],
+        "state": row["state"],
+        "state_label": str(State(row["state"]).label),
+        "received_at": None if row["received_at"] is None else instant(row["received_at"]),
+        "appointment_at": (
+            None if row["appointment_at"] is None else instant(row["appointment_at"])
+        ),
+        "current_agency": row["current_agency_name"],
+        "finished_at": None if row["finished_at"] is None else instant(row["finished_at"]),
+        "returned_at": None if row["returned_at"] is None else instant(row["returned_at"]),
+    }
 
 
 def lookup_data(dossier: Dossier) -> dict[str, Any]:

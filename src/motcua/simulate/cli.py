@@ -3,6 +3,7 @@
     motcua simulate --dossiers N --from YYYY-MM-DD --to YYYY-MM-DD [--seed S]
                     [--full-history] [--through-services] [--force] [--json]
     motcua simulate --clear
+    motcua simulate --restore-indexes
 
 Bad input ends with exit status 2 and one sentence in Vietnamese and English naming the option.
 """
@@ -62,6 +63,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=0,
         help="processes that build dossiers while this one writes them (0: build here; "
         "1 or 2 help on an idle machine with free cores)",
+    )
+    parser.add_argument(
+        "--defer-indexes",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="PostgreSQL: drop the secondary indexes of the tables written during the load and "
+        "re-create them at its end (default: when the run at least doubles the dossiers and "
+        "adds 100,000 or more)",
+    )
+    parser.add_argument(
+        "--restore-indexes",
+        action="store_true",
+        help="re-create the indexes an interrupted run set aside, and stop",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
@@ -168,6 +182,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
     for code, why in summary["left_out"]:
         print(f"  bỏ qua thủ tục / procedure left out {code}: {why}")
+    if summary["indexes_deferred"]:
+        print(
+            f"  chỉ mục tạo lại sau khi nạp / indexes built after the load: "
+            f"{summary['indexes_deferred']} ({summary['indexes_seconds']:.1f} s)"
+        )
     if summary["rollups"] and summary["rollups"] != "rebuilt":
         print(f"  tổng hợp chỉ số / indicator rollups: {summary['rollups']}")
     rows = sum(summary["rows"].values())
@@ -185,6 +204,17 @@ def _run(args: argparse.Namespace) -> int:
     from .run import simulate, simulation_clear, simulation_refusal
     from .scenario import SimulationError
 
+    if args.restore_indexes:
+        from .indexes import indexes_restore
+
+        restored = indexes_restore(
+            None if args.json else lambda name: print(f"  CREATE INDEX {name}", flush=True)
+        )
+        if args.json:
+            print(json.dumps({"indexes_restored": restored}, ensure_ascii=False))
+        else:
+            print(f"Đã tạo lại chỉ mục / indexes re-created: {len(restored)}")
+        return 0
     if args.clear:
         deleted = simulation_clear()
         if args.json:
@@ -221,6 +251,7 @@ def _run(args: argparse.Namespace) -> int:
                 write=not args.through_services,
                 record=args.through_services,
                 jobs=max(0, args.jobs),
+                defer_indexes=args.defer_indexes,
                 progress=progress,
             )
     except SimulationError as exc:

@@ -144,6 +144,9 @@ class Summary:
     last: dt.date | None = None
     horizon: dt.datetime | None = None
     rollups: str = ""
+    #: secondary indexes set aside during the load and re-created at its end
+    indexes_deferred: int = 0
+    indexes_seconds: float = 0.0
 
     @property
     def finished(self) -> int:
@@ -208,6 +211,8 @@ class Summary:
             "to": self.last.isoformat() if self.last else None,
             "horizon": self.horizon.isoformat() if self.horizon else None,
             "rollups": self.rollups,
+            "indexes_deferred": self.indexes_deferred,
+            "indexes_seconds": round(self.indexes_seconds, 1),
         }
 
 
@@ -701,12 +706,17 @@ def simulate(
     record: bool = False,
     use_due_hints: bool = True,
     jobs: int = 0,
+    defer_indexes: bool | None = None,
     progress: Progress = _quiet,
     pool_progress: Progress = _quiet,
+    index_progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Simulate ``dossiers`` dossiers submitted from ``first`` to ``last`` (local days).
 
     ``jobs``: processes that build the chunks while this one writes them (0: build here).
+    ``defer_indexes``: on PostgreSQL, drop the written tables' secondary indexes for the load
+    and re-create them at its end (:mod:`motcua.simulate.indexes`); ``None`` (the default)
+    does so when the run at least doubles the dossier table and adds 100,000 dossiers or more.
     ``write=False`` builds the rows without writing them and returns them with the scenario's
     service calls (``record``): what the equivalence test compares with the services.
     """
@@ -732,76 +742,120 @@ def simulate(
     result_files = sim_result_files_ensure()
     staff = staff_ensure(world)
     agents = agents_ensure(world)
-    size = max(2, round(dossiers * profile.applicants_per_dossier))
-    pool, created = pool_ensure(world, profile, size, writer, sim_file, pool_progress)
-    people = People(staff=staff, agents=agents, pool=pool, sim_file=sim_file)
-    sk = skeleton_build(
-        world,
-        profile,
-        pool,
-        n=dossiers,
-        first=first,
-        last=last,
-        horizon=horizon,
-        seed=seed,
-        counters=_counters(first, last),
-    )
-    summary = Summary(
-        applicants=size,
-        applicants_created=created,
-        skipped_days=sk.skipped_days,
-        left_out=list(world.left_out),
-        first=first,
-        last=last,
-        horizon=horizon,
-    )
-    state = _RunState(
-        world=world,
-        people=people,
-        profile=profile,
-        sk=sk,
-        horizon=horizon,
-        seed=seed,
-        offset=Dossier.objects.filter(reference__startswith=SIM_REFERENCE_PREFIX).count(),
-        now=writer.now,
-        full_history=full_history,
-        record=record,
-        use_due_hints=use_due_hints,
-        dossiers=dossiers,
-        result_files=result_files,
-        result_items=dict(
-            Counter(
-                StoreItem.objects.filter(file_id__in=result_files).values_list(
-                    "owner_id", "doc_type"
-                )
-            )
-        ),
-    )
-    all_acts: list[Act] = []
-    all_rows: dict[type[models.Model], list[dict[str, Any]]] = {}
-    kept: Counter[str] = Counter()
-    seen_results = set(
-        StoreItem.objects.filter(file_id__in=result_files).values_list(
-            "owner_id", "file_id", "doc_type"
+    deferral = _IndexDeferral(write and _defer_wanted(defer_indexes, dossiers), index_progress)
+    with deferral:
+        size = max(2, round(dossiers * profile.applicants_per_dossier))
+        pool, created = pool_ensure(world, profile, size, writer, sim_file, pool_progress)
+        people = People(staff=staff, agents=agents, pool=pool, sim_file=sim_file)
+        sk = skeleton_build(
+            world,
+            profile,
+            pool,
+            n=dossiers,
+            first=first,
+            last=last,
+            horizon=horizon,
+            seed=seed,
+            counters=_counters(first, last),
         )
-    )
-    for chunk in _chunks_built(state, jobs if write else 0):
-        summary.merge(chunk.summary)
-        if write:
-            _write_chunk(writer, chunk, seen_results)
-        else:
-            # unwritten rows keep ids unique across chunks (as if written one after another)
-            rows = _remap(chunk, {m._meta.db_table: kept[m._meta.db_table] for m in CHUNK_MODELS})
-            for model, model_rows in rows.items():
-                kept[model._meta.db_table] += len(model_rows)
-                all_rows.setdefault(model, []).extend(model_rows)
-            all_acts.extend(chunk.acts)
-        progress(chunk.last, dossiers)
+        summary = Summary(
+            applicants=size,
+            applicants_created=created,
+            skipped_days=sk.skipped_days,
+            left_out=list(world.left_out),
+            first=first,
+            last=last,
+            horizon=horizon,
+        )
+        state = _RunState(
+            world=world,
+            people=people,
+            profile=profile,
+            sk=sk,
+            horizon=horizon,
+            seed=seed,
+            offset=Dossier.objects.filter(reference__startswith=SIM_REFERENCE_PREFIX).count(),
+            now=writer.now,
+            full_history=full_history,
+            record=record,
+            use_due_hints=use_due_hints,
+            dossiers=dossiers,
+            result_files=result_files,
+            result_items=dict(
+                Counter(
+                    StoreItem.objects.filter(file_id__in=result_files).values_list(
+                        "owner_id", "doc_type"
+                    )
+                )
+            ),
+        )
+        all_acts: list[Act] = []
+        all_rows: dict[type[models.Model], list[dict[str, Any]]] = {}
+        kept: Counter[str] = Counter()
+        seen_results = set(
+            StoreItem.objects.filter(file_id__in=result_files).values_list(
+                "owner_id", "file_id", "doc_type"
+            )
+        )
+        for chunk in _chunks_built(state, jobs if write else 0):
+            summary.merge(chunk.summary)
+            if write:
+                _write_chunk(writer, chunk, seen_results)
+            else:
+                # unwritten rows keep ids unique across chunks (as if written one after another)
+                rows = _remap(
+                    chunk, {m._meta.db_table: kept[m._meta.db_table] for m in CHUNK_MODELS}
+                )
+                for model, model_rows in rows.items():
+                    kept[model._meta.db_table] += len(model_rows)
+                    all_rows.setdefault(model, []).extend(model_rows)
+                all_acts.extend(chunk.acts)
+            progress(chunk.last, dossiers)
+    summary.indexes_deferred = len(deferral.dropped)
+    summary.indexes_seconds = deferral.seconds
     if write:
         summary.rollups = _rollups_rebuild()
         _statistics_refresh()
     summary.seconds = time.perf_counter() - started
     return RunResult(summary, all_acts, all_rows)
+
+
+def _defer_wanted(asked: bool | None, dossiers: int) -> bool:
+    """Whether this run sets the secondary indexes aside (see :func:`simulate`)."""
+    if connection.vendor != "postgresql":
+        return False
+    if asked is not None:
+        return asked
+    return dossiers >= max(100_000, Dossier.objects.count())
+
+
+class _IndexDeferral:
+    """Around the load: re-create what an interrupted run set aside, set the chunk tables'
+    secondary indexes aside when asked, and re-create them at the end, also when the load
+    fails (what cannot be re-created then stays listed for the next run)."""
+
+    def __init__(self, wanted: bool, progress: Callable[[str], None] | None) -> None:
+        self.wanted = wanted
+        self.progress = progress
+        self.dropped: list[str] = []
+        self.seconds = 0.0
+
+    def __enter__(self) -> _IndexDeferral:
+        from .indexes import indexes_defer, indexes_restore
+
+        if connection.vendor == "postgresql":
+            indexes_restore(self.progress)
+        if self.wanted:
+            self.dropped = indexes_defer(m._meta.db_table for m in CHUNK_MODELS)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from .indexes import indexes_restore
+
+        if self.dropped:
+            started = time.perf_counter()
+            indexes_restore(self.progress)
+            self.seconds = time.perf_counter() - started
 
 
 def _rollups_rebuild() -> str:
