@@ -35,10 +35,14 @@ def test_a_step_at_another_agency_is_flagged_and_opens_the_dossier_to_it(
     # planned but not started: not yet the police's business
     assert not dossiers_visible_to(police).filter(pk=d.pk).exists()
     assert _listed(police) == []
+    # no started step elsewhere: the condition is the competent agency alone (one column, read
+    # in list order by dossier_comp_list), without the step subquery
+    assert "EXISTS" not in str(dossiers_visible_to(police).query)
     d = dossier_forward(dossier=d, actor=actors.receiver, at=vn(2026, 3, 4, 10))
     d = dossier_forward(dossier=d, actor=actors.processor, at=vn(2026, 3, 4, 14))
     assert d.current_agency.code == "H26.07"
     assert dossiers_visible_to(police).filter(pk=d.pk).exists()
+    assert "EXISTS" in str(dossiers_visible_to(police).query)
     assert _listed(police) == [d.code]
     # the competent agency's processor sees it all along, through the competent agency
     assert _listed(actors.processor) == [d.code]
