@@ -30,13 +30,31 @@ PLACEHOLDER = 2_000_000_001
 
 
 @dataclass(frozen=True)
-class _Compiled:
+class _Statement:
+    """SQL compiled by the ORM, with where each call parameter goes and how to convert rows."""
+
     sql: str
-    attnames: list[str]
     converters: dict[int, Any]
     compiler: Any
     positions: list[int]  # where each call parameter goes in the statement's parameters
     constants: list[Any]
+
+    def rows(self, connection: Any, values: Sequence[Any]) -> Sequence[Any]:
+        """Run the statement with ``values`` in the placeholders; the converted rows."""
+        params = list(self.constants)
+        for position, value in zip(self.positions, values, strict=True):
+            params[position] = value
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows: Sequence[Any] = cursor.fetchall()
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        return rows
+
+
+@dataclass(frozen=True)
+class _Compiled(_Statement):
+    attnames: list[str]
 
 
 class CompiledRead(Generic[M]):
@@ -78,25 +96,13 @@ class CompiledRead(Generic[M]):
         compiled = self._by_connection.get(connection)
         if compiled is None:
             compiled = self._by_connection[connection] = self._compile(using, len(values))
-        params = list(compiled.constants)
-        for position, value in zip(compiled.positions, values, strict=True):
-            params[position] = value
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows: Sequence[Any] = cursor.fetchall()
-        if compiled.converters:
-            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        rows = compiled.rows(connection, values)
         return [self.model.from_db(using, compiled.attnames, row) for row in rows]
 
 
 @dataclass(frozen=True)
-class _CompiledValues:
-    sql: str
+class _CompiledValues(_Statement):
     names: list[str]
-    converters: dict[int, Any]
-    compiler: Any
-    positions: list[int]
-    constants: list[Any]
 
 
 class CompiledValues:
@@ -152,13 +158,5 @@ class CompiledValues:
         compiled = self._by_connection.get(connection)
         if compiled is None:
             compiled = self._by_connection[connection] = self._compile(using)
-        params = list(compiled.constants)
-        for position, value in zip(compiled.positions, values, strict=True):
-            params[position] = value
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows: Sequence[Any] = cursor.fetchall()
-        if compiled.converters:
-            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         names = compiled.names
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in compiled.rows(connection, values)]
